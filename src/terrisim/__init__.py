@@ -1,0 +1,3 @@
+"""terrisim: agent-based simulation of territorial co-construction."""
+
+__version__ = "0.1.0"

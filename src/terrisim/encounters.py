@@ -1,0 +1,114 @@
+"""Who meets whom: spontaneous encounters by distance and terrain, and tiers-lieux visits.
+
+Sources: proximity and "places and links" (seed 000, lesson 7; tiers-lieux "(re)create links",
+003 §3.2.6); a mountain is "a difficult natural space" (seed 000) — here it slows contact;
+inter-territorial links matter (seed 000, 003 §3.2.1).
+
+Candidate lists are limited by distance: each organisation keeps its ``neighbour_candidates``
+nearest organisations with a weight ``exp(-distance / contact_range) × access(partner cell)``.
+Sampling an encounter is then a lookup in that row, so the cost per step grows with the number of
+encounters, never with the number of pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .organisations import Organisations
+from .scenario import Scenario
+from .territory import Territory
+
+
+@dataclass
+class EncounterKernel:
+    """Precomputed candidate partners and their cumulative weights, per organisation."""
+
+    neighbours: np.ndarray    # (N, K) int32
+    cumweight: np.ndarray     # (N, K) float  cumulative weights along each row
+    rate: np.ndarray          # (N,) expected spontaneous encounters per month
+    region: np.ndarray        # (N,) region of each organisation
+    access: np.ndarray        # (N,) access of each organisation's cell
+    tl_members: np.ndarray    # (M,) organisations in a tiers-lieu catchment
+    tl_of: np.ndarray         # (M,) which tiers-lieu
+    tl_visit: np.ndarray      # (M,) monthly visit probability
+
+
+def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
+                 rng: np.random.Generator) -> EncounterKernel:
+    """Candidate lists and weights for scenario ``s`` (built once per run)."""
+    n = orgs.n
+    # jitter inside the cell so that organisations sharing a cell are at distinct points
+    pts = np.stack([orgs.x + rng.random(n), orgs.y + rng.random(n)], axis=1)
+    k = min(s.neighbour_candidates + 1, n)
+    tree = cKDTree(pts)
+    if k >= 2:
+        dist, idx = tree.query(pts, k=k)
+        dist, idx = dist.reshape(n, k), idx.reshape(n, k)
+    else:
+        dist, idx = np.zeros((n, 1)), np.arange(n)[:, None]
+    access = t.access[orgs.x, orgs.y]
+    range_cells = s.contact_range_km / s.cell_km
+    w = np.exp(-dist / range_cells) * access[idx]
+    w[idx == np.arange(n)[:, None]] = 0.0
+    cum = np.cumsum(w, axis=1)
+    rate = s.encounter_rate * orgs.activity
+
+    if s.tiers_lieux and len(t.tiers_lieux):
+        radius = s.tiers_lieu_radius_km / s.cell_km
+        lists = tree.query_ball_point(t.tiers_lieux + 0.5, r=radius)
+        tl_of = np.concatenate([np.full(len(m), q) for q, m in enumerate(lists)]).astype(np.int32)
+        members = np.concatenate([np.asarray(m, dtype=np.int64) for m in lists]).astype(np.int32)
+        visit = s.tiers_lieu_visit_rate * access[members]
+    else:
+        tl_of = members = np.zeros(0, dtype=np.int32)
+        visit = np.zeros(0)
+    return EncounterKernel(idx.astype(np.int32), cum, rate, t.region[orgs.commune], access,
+                           members, tl_of, visit)
+
+
+def spontaneous(kernel: EncounterKernel, s: Scenario,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """This month's spontaneous encounters as two arrays of organisation indices."""
+    n = len(kernel.rate)
+    counts = rng.poisson(kernel.rate)
+    src = np.repeat(np.arange(n, dtype=np.int32), counts)
+    m = len(src)
+    if m == 0:
+        return src, src
+    dst = np.empty(m, dtype=np.int32)
+    far = rng.random(m) < s.long_range_share
+    # long-range: anyone on the territory, less likely across a regional border or into the hills
+    nf = int(far.sum())
+    if nf:
+        cand = rng.integers(n, size=nf).astype(np.int32)
+        p = kernel.access[cand] * np.where(kernel.region[cand] != kernel.region[src[far]],
+                                           s.cross_region_factor, 1.0)
+        cand[rng.random(nf) >= p] = -1
+        dst[far] = cand
+    near = ~far
+    sn = src[near]
+    cum = kernel.cumweight[sn]
+    u = rng.random(len(sn)) * cum[:, -1]
+    col = (cum <= u[:, None]).sum(axis=1)
+    col = np.minimum(col, cum.shape[1] - 1)
+    dst[near] = np.where(cum[:, -1] > 0, kernel.neighbours[sn, col], -1)
+    keep = (dst >= 0) & (dst != src)
+    return src[keep], dst[keep]
+
+
+def tiers_lieux_visits(kernel: EncounterKernel,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Visitors of the same tiers-lieu this month, paired at random."""
+    if len(kernel.tl_members) == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty
+    visits = rng.random(len(kernel.tl_members)) < kernel.tl_visit
+    who, where = kernel.tl_members[visits], kernel.tl_of[visits]
+    order = np.lexsort((rng.random(len(who)), where))
+    who, where = who[order], where[order]
+    a, b = who[0:-1:2], who[1::2]
+    same = (where[0:-1:2] == where[1::2]) & (a != b)
+    return a[same], b[same]

@@ -1,0 +1,287 @@
+"""Indicators computed each month: what researchers, teachers and the validation read.
+
+Every indicator is a plain float in the dictionary returned by :func:`measure`, collected by
+Mesa's DataCollector under the same name.  Sources of the definitions:
+
+* alliances by kind and by pair of worlds; share of firms / associations with at least one
+  cross-sector partnership (PHARE 2015: 37 % / 38 %, BRIEF §7);
+* firms per ladder rung (seed 000, "3 axes");
+* each commune's co-construction stage, the four answers of the mayors' survey (PHARE-
+  Institutions 2016: anchored 17 %, increasingly numerous 13 %, beginning to emerge 46 %,
+  not at all 24 %) — the mapping from alliances to a stage is an *assumption*
+  (:func:`commune_stage`);
+* alliance network density, largest-component share and a concentration index for the risk of
+  "communautés concentrées" (003 §3.1.1);
+* mean fragility by domain; the three impacts (performance, innovation, trust; 001/004) — their
+  formulas are *assumptions* documented in docs/ODD.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .alliances import KINDS, WORLD_PAIR_NAMES
+from .domains import DOMAINS
+from .ladder import LEVELS
+from .organisations import ASSOCIATIVE, ECONOMIC
+
+if TYPE_CHECKING:
+    from .model import TerritoryModel
+
+STAGES: tuple[str, ...] = ("none", "emerging", "growing", "anchored")
+STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "none": ("Not at all", "Non, pas du tout"),
+    "emerging": ("Beginning to emerge", "Un peu, cela commence à émerger"),
+    "growing": ("Increasingly numerous", "Oui, de plus en plus nombreuses"),
+    "anchored": ("Anchored", "Oui, tout à fait, c'est ancré"),
+}
+#: The survey's answers (PHARE-Institutions 2016), for comparison in plots and validation.
+SURVEY_STAGE_SHARES: dict[str, float] = {"none": 0.24, "emerging": 0.46, "growing": 0.13,
+                                         "anchored": 0.17}
+
+#: Months of alliance work after which an organisation's performance gain is 63 % of its maximum
+#: (*assumption*, the sources give no scale).
+PERFORMANCE_MONTHS = 36.0
+#: Completed innovations (social-innovation alliances, pilot projects) after which a commune's
+#: innovation index is 63 % of its maximum (*assumption*).
+INNOVATION_SCALE = 2.0
+
+
+@dataclass
+class Tally:
+    """Counters the model updates as things happen (per month and cumulative)."""
+
+    n_communes: int
+    promoted: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    formed_kind: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    formed_pair: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    failed_kind: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    formed_kind_total: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
+    formed_pair_total: np.ndarray = field(default_factory=lambda: np.zeros(3, dtype=np.int64))
+    failed_total: int = 0
+    completed: int = 0
+    completed_total: int = 0
+    pilots_total: int = 0
+    encounters: int = 0
+    meetings: int = 0
+    experiments_launched: int = 0
+    first_alliance: float = np.nan
+    first_catalysed: float = np.nan
+    innovations: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    commune_first: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    streak: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    stage: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+
+    @classmethod
+    def create(cls, model: TerritoryModel) -> Tally:
+        c = model.territory.n_communes
+        return cls(n_communes=c, innovations=np.zeros(c), commune_first=np.full(c, np.nan),
+                   streak=np.zeros(c, dtype=np.int64), stage=np.zeros(c, dtype=np.int8))
+
+    def new_month(self) -> None:
+        self.failed_total += int(self.failed_kind.sum())
+        self.completed_total += self.completed
+        self.promoted[:] = 0
+        self.formed_kind[:] = 0
+        self.formed_pair[:] = 0
+        self.failed_kind[:] = 0
+        self.completed = self.encounters = self.meetings = 0
+
+    def record_formed(self, model: TerritoryModel, ids: np.ndarray) -> None:
+        al, month = model.alliances, model.month
+        np.add.at(self.formed_kind, al.kind[ids], 1)
+        np.add.at(self.formed_pair, al.pair[ids], 1)
+        np.add.at(self.formed_kind_total, al.kind[ids], 1)
+        np.add.at(self.formed_pair_total, al.pair[ids], 1)
+        self.pilots_total += int(al.pilot[ids].sum())
+        if len(ids) and np.isnan(self.first_alliance):
+            self.first_alliance = month
+        if np.isnan(self.first_catalysed) and (al.catalyst[ids] >= 0).any():
+            self.first_catalysed = month
+        for side in (al.a[ids], al.b[ids]):
+            c = model.orgs.commune[side]
+            fresh = np.isnan(self.commune_first[c])
+            self.commune_first[c[fresh]] = month
+
+
+def commune_stage(coconstruction: np.ndarray, streak: np.ndarray, growing: int,
+                  anchoring_months: int) -> np.ndarray:
+    """Stage of each commune's co-construction dynamic (*assumption*, see ODD).
+
+    The survey asks mayors whether their territory carries a co-construction dynamic "between
+    associations, firms and local authorities", so a commune's dynamic is counted by its
+    *co-construction alliances*: active alliances with the commune itself as a partner, plus
+    active pilot projects of collective experiments located there.  none: zero; emerging
+    ("beginning to emerge"): fewer than ``growing``; growing ("increasingly numerous"): at least
+    ``growing``; anchored: at least ``growing`` for ``anchoring_months`` months in a row.
+    """
+    above = coconstruction >= growing
+    return np.where(coconstruction == 0, 0,
+                    np.where(~above, 1, np.where(streak >= anchoring_months, 3, 2))
+                    ).astype(np.int8)
+
+
+def coconstruction_alliances(model: TerritoryModel, ids: np.ndarray) -> np.ndarray:
+    """Per commune: active alliances with the commune as partner, plus pilot projects there."""
+    al, c = model.alliances, model.territory.n_communes
+    a, b = al.a[ids], al.b[ids]
+    own = np.bincount(a[a < c], minlength=c) + np.bincount(b[b < c], minlength=c)
+    pilots = ids[al.pilot[ids] & (a >= c) & (b >= c)]
+    return own + np.bincount(al.commune[pilots], minlength=c)
+
+
+def measure(model: TerritoryModel) -> dict[str, float]:
+    """All indicators of the current month."""
+    s, orgs, al, tt, tally = model.scenario, model.orgs, model.alliances, model.trust, model.tally
+    terr = model.territory
+    out: dict[str, float] = {"month": float(model.month),
+                             "year": s.start_year + model.month / 12.0}
+    ids = al.active_ids()
+    a, b = al.a[ids], al.b[ids]
+    out["alliances_active"] = float(len(ids))
+    out["alliances_formed"] = float(tally.formed_kind.sum())
+    out["alliances_failed"] = float(tally.failed_kind.sum())
+    out["alliances_completed"] = float(tally.completed)
+    out["alliances_formed_total"] = float(tally.formed_kind_total.sum())
+    out["alliances_failed_total"] = float(tally.failed_total + tally.failed_kind.sum())
+    active_kind = np.bincount(al.kind[ids], minlength=4)
+    for k, name in enumerate(KINDS):
+        out[f"active_{name}"] = float(active_kind[k])
+        out[f"formed_total_{name}"] = float(tally.formed_kind_total[k])
+    active_pair = np.bincount(al.pair[ids], minlength=3)
+    for k, name in enumerate(WORLD_PAIR_NAMES):
+        out[f"active_{name}"] = float(active_pair[k])
+        out[f"formed_total_{name}"] = float(tally.formed_pair_total[k])
+    out["pilot_projects_total"] = float(tally.pilots_total)
+
+    firms = orgs.world == ECONOMIC
+    assoc = orgs.world == ASSOCIATIVE
+    n_firms = max(int(firms.sum()), 1)
+    ladder = np.bincount(orgs.ladder[firms], minlength=4)
+    for k, name in enumerate(LEVELS):
+        out[f"firms_{name}"] = float(ladder[k] / n_firms)
+    partnered = orgs.active > 0
+    out["firms_partnered"] = float(partnered[firms].sum() / n_firms)
+    out["associations_partnered"] = float(partnered[assoc].sum() / max(int(assoc.sum()), 1))
+    out["communes_partnered"] = float(partnered[: terr.n_communes].mean())
+
+    # commune stages
+    c = terr.n_communes
+    cc = coconstruction_alliances(model, ids)
+    tally.streak = np.where(cc >= s.growing_alliances, tally.streak + 1, 0)
+    tally.stage = commune_stage(cc, tally.streak, s.growing_alliances, s.anchoring_months)
+    stage_share = np.bincount(tally.stage, minlength=4) / c
+    for k, name in enumerate(STAGES):
+        out[f"stage_{name}"] = float(stage_share[k])
+
+    # timing
+    out["first_alliance_month"] = float(tally.first_alliance)
+    out["first_catalysed_alliance_month"] = float(tally.first_catalysed)
+    firsts = tally.commune_first[~np.isnan(tally.commune_first)]
+    out["communes_with_alliance"] = float(len(firsts) / c)
+    out["median_commune_first_alliance_month"] = (float(np.median(firsts)) if len(firsts)
+                                                  else np.nan)
+    cats = model.catalysts
+    out["catalysts_active"] = float(sum(st.active for st in cats))
+    out["catalyst_days_animation"] = float(sum(st.days_animation for st in cats))
+    out["catalyst_days_operating"] = float(sum(st.days_operating for st in cats))
+    out["experiments_launched"] = float(tally.experiments_launched)
+    out["experiments_running"] = float(sum(e.end > model.month for e in model.experiments))
+    out["months_to_first_experiment"] = _mean_delay(cats, "first_experiment", s.catalyst_start)
+    out["months_to_first_pilot"] = _mean_delay(cats, "first_pilot", s.catalyst_start)
+    out["months_to_deployment"] = _mean_delay(cats, "deployed", s.catalyst_start)
+    out["catalysts_deployed"] = float(sum(st.deployed is not None for st in cats))
+    out["alliances_seeded_by_catalysts"] = float(sum(st.seeded for st in cats))
+
+    # network
+    n = orgs.n
+    out["network_density"] = float(2.0 * len(ids) / (n * (n - 1))) if n > 1 else 0.0
+    out["largest_component_share"], out["concentration"] = _components(a, b, n)
+    deg = np.bincount(np.concatenate([a, b]), minlength=n)
+    out["degree_gini"] = _gini(deg)
+
+    # fragility and impacts
+    frag = terr.fragility.mean(axis=0)
+    for k, name in enumerate(DOMAINS):
+        out[f"fragility_{name}"] = float(frag[k])
+    out["fragility_mean"] = float(frag.mean())
+    out["impact_performance"] = float(np.mean(1.0 - np.exp(-orgs.alliance_months
+                                                           / PERFORMANCE_MONTHS)))
+    out["impact_innovation"] = float(np.mean(1.0 - np.exp(-tally.innovations
+                                                          / INNOVATION_SCALE)))
+    out["impact_trust"] = _trust_impact(model, stage_share)
+
+    # relationships
+    out["relationships"] = float(len(tt))
+    out["mean_trust"] = float(tt.trust.mean()) if len(tt) else 0.0
+    out["relationships_above_threshold"] = float((tt.trust >= s.alliance_threshold).sum())
+    out["encounters"] = float(tally.encounters)
+    out["meetings"] = float(tally.meetings)
+    out["promoted_by_event"] = float(tally.promoted[0])
+    out["promoted_by_workshop"] = float(tally.promoted[1])
+    out["promoted_by_project"] = float(tally.promoted[2])
+    return out
+
+
+def _mean_delay(cats: list, attr: str, start: int) -> float:
+    vals = [getattr(st, attr) - start for st in cats if getattr(st, attr) is not None]
+    return float(np.mean(vals)) if vals else np.nan
+
+
+def component_labels(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label (smallest member) of each of ``n`` nodes given edges (a, b).
+
+    Hook-and-compress: each round hooks the larger root of every edge under the smaller one,
+    then compresses paths; a few vectorised rounds instead of building a sparse matrix.
+    """
+    parent = np.arange(n)
+    while True:
+        pa, pb = parent[a], parent[b]
+        differ = pa != pb
+        if not differ.any():
+            return parent
+        lo, hi = np.minimum(pa[differ], pb[differ]), np.maximum(pa[differ], pb[differ])
+        np.minimum.at(parent, hi, lo)
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+
+
+def _components(a: np.ndarray, b: np.ndarray, n: int) -> tuple[float, float]:
+    """Largest connected component's share of allied organisations, and the Herfindahl index
+    of component sizes (1 = one single community holds every alliance)."""
+    if len(a) == 0:
+        return 0.0, 0.0
+    labels = component_labels(a, b, n)
+    allied = np.zeros(n, dtype=bool)
+    allied[a] = allied[b] = True
+    sizes = np.bincount(labels[allied])
+    share = sizes[sizes > 0] / allied.sum()
+    return float(share.max()), float((share**2).sum())
+
+
+def _gini(x: np.ndarray) -> float:
+    total = x.sum()
+    if total == 0:
+        return 0.0
+    xs = np.sort(x).astype(float)
+    n = len(xs)
+    return float((2.0 * np.arange(1, n + 1) - n - 1) @ xs / (n * total))
+
+
+def _trust_impact(model: TerritoryModel, stage_share: np.ndarray) -> float:
+    """Trust impact: half 'trust of people' (share of organisations with a relationship of
+    alliance-level trust in another world), half 'trust of territories' (share of communes
+    whose co-construction dynamic grows or is anchored)."""
+    tt, orgs = model.trust, model.orgs
+    strong = tt.trust >= model.scenario.alliance_threshold
+    i, j = tt.i[strong], tt.j[strong]
+    cross = orgs.world[i] != orgs.world[j]
+    people = np.zeros(orgs.n, dtype=bool)
+    people[i[cross]] = people[j[cross]] = True
+    return float(0.5 * people.mean() + 0.5 * (stage_share[2] + stage_share[3]))

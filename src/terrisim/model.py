@@ -1,0 +1,511 @@
+"""The territorial co-construction model: one month per step.
+
+Order of one step (documented in docs/ODD.md, "Process overview and scheduling"):
+
+1. **Catalysts** act, in random order: operate projects (if drifting), hold dialogue events,
+   broker introductions, listen / run collective experiments.
+2. **Mayors** act, in random order: convene meetings and territorial dialogue forums; the model
+   then holds them.
+3. **Organisations** meet spontaneously (distance, terrain) and at tiers-lieux; partners of
+   active alliances keep in touch.
+4. **Trust** is updated once from all this month's contacts; unvisited relationships decay.
+5. **Alliances**: active ones may fail or complete; new ones form where the condition holds;
+   running experiments launch pilot projects.
+6. **Learning**: joint work teaches the common language.
+7. **Territory**: fragility relaxes and is reduced by active alliances; fragile domains are
+   recomputed relative to the surroundings.
+8. **Indicators** are computed and collected (Mesa DataCollector).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from mesa import Model
+from mesa.datacollection import DataCollector
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from . import catalysis, indicators
+from .agents import Association, Catalyst, Firm, Mayor
+from .alliances import (
+    COMPLETED,
+    FAILED,
+    KINDS,
+    SOCIAL_INNOVATION,
+    AllianceTable,
+    alliance_condition,
+    draw_kind,
+    failure_hazard,
+    kind_weights,
+    resolve_capacity,
+    world_pair_index,
+)
+from .domains import from_mask
+from .encounters import build_kernel, spontaneous, tiers_lieux_visits
+from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
+from .organisations import ECONOMIC, build_organisations, members_by_commune
+from .scenario import Scenario
+from .territory import (
+    build_territory,
+    fragile_masks,
+    reduce_fragility,
+    relative_fragility,
+    relax_fragility,
+)
+from .trust import (
+    TrustTable,
+    decay,
+    gain_rate,
+    language_speed,
+    learn_language,
+    maintenance_probability,
+    penalise,
+    reinforce,
+)
+
+#: Months between two passes that forget faded relationships (bounded memory, same results
+#: whatever the pass length since forgotten pairs would restart from initial trust anyway).
+FORGET_EVERY = 6
+
+
+class ContactBuffer:
+    """This month's interactions, gathered from every actor before trust is updated once."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+
+    def add(self, a: np.ndarray, b: np.ndarray, intensity: float | np.ndarray,
+            trust0: float, broker: int) -> None:
+        """Record contacts between ``a[k]`` and ``b[k]`` (``intensity`` units each; pairs that
+        did not know each other start at ``trust0``; ``broker`` is a catalyst number or -1)."""
+        if len(a) == 0:
+            return
+        self.parts.append((np.asarray(a, dtype=np.int32), np.asarray(b, dtype=np.int32),
+                           intensity, trust0, broker))
+
+    def drain(self) -> tuple[np.ndarray, ...]:
+        """All contacts of the month as arrays (a, b, intensity, trust0, broker); empties."""
+        parts, self.parts = self.parts, []
+        if not parts:
+            z = np.zeros(0, dtype=np.int32)
+            return z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int16)
+        sizes = [len(p[0]) for p in parts]
+        a = np.concatenate([p[0] for p in parts])
+        b = np.concatenate([p[1] for p in parts])
+        q = np.concatenate([np.broadcast_to(p[2], n) if np.ndim(p[2]) else np.full(n, p[2])
+                            for p, n in zip(parts, sizes, strict=True)])
+        t0 = np.repeat(np.array([p[3] for p in parts], dtype=float), sizes)
+        br = np.repeat(np.array([p[4] for p in parts], dtype=np.int16), sizes)
+        return a, b, q, t0, br
+
+
+@functools.cache
+def all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j) of a group of ``n`` (cached: meetings reuse a few sizes)."""
+    return np.triu_indices(n, k=1)
+
+
+def set_layer(grid: OrthogonalMooreGrid, name: str, values: np.ndarray) -> None:
+    """Write a (W, H) array into the grid's property layer ``name`` (created on first use).
+
+    The only place that touches Mesa property layers, so a change of Mesa API stays local.
+    """
+    layers = grid._mesa_property_layers
+    if name not in layers:
+        grid.create_property_layer(name, default_value=0.0, dtype=float)
+    layers[name].data[...] = values
+
+
+class TerritoryModel(Model):
+    """Mayors, firms, associations and catalysts building trust and alliances on a territory."""
+
+    def __init__(self, scenario: Scenario | None = None, seed: int | None = None) -> None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))
+        super().__init__(rng=int(seed))
+        self.seed = int(seed)
+        self.scenario = scenario if scenario is not None else Scenario()
+        s = self.scenario
+        self.month = 0
+        rng = self.rng
+
+        self.territory = build_territory(s, rng)
+        self.grid = OrthogonalMooreGrid((s.width, s.height), torus=False, random=self.random)
+        set_layer(self.grid, "commune", self.territory.commune_of_cell)
+        set_layer(self.grid, "mountain", self.territory.mountain)
+        self.orgs = build_organisations(s, self.territory, rng)
+        self.kernel = build_kernel(s, self.territory, self.orgs, rng)
+        self.members, self.member_start = members_by_commune(self.orgs,
+                                                             self.territory.n_communes)
+        self.trust = TrustTable(self.orgs.n)
+        self.alliances = AllianceTable()
+        self.contacts = ContactBuffer()
+        self.meetings: list[tuple[int, int, bool]] = []
+        self.experiments: list[catalysis.Experiment] = []
+        self.rate = gain_rate(s.initial_trust, s.alliance_threshold, s.trust_building_time)
+        self.decay_factor = float(decay(np.float64(1.0), 1.0, s.trust_half_life))
+        self._refresh_fragility()
+
+        self._create_agents()
+        self.catalysts = [a.state for a in self.agents_by_type.get(Catalyst, [])]
+        self._seed_acquaintances()
+
+        self.help = 1.0 + (s.partnership_help - 1.0) * np.where(
+            self.orgs.priorities[:, 2], 1.0, s.secondary_role_factor)
+        self.tally = indicators.Tally.create(self)
+        self.indicators: dict[str, float] = {}
+        self._measure()
+        self.datacollector = DataCollector(model_reporters={
+            name: (lambda m, k=name: m.indicators[k]) for name in self.indicators})
+        self.datacollector.collect(self)
+
+    # -- Mesa's Model keeps its own 'scenario' object; ours is the terrisim Scenario ------------
+    @property
+    def scenario(self) -> Scenario:  # type: ignore[override]
+        return self._terrisim_scenario
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        if isinstance(value, Scenario):
+            self._terrisim_scenario = value
+        else:  # Mesa's base class stores its experimental Scenario here at init
+            self._mesa_scenario = value
+
+    # -- set-up ----------------------------------------------------------------------------
+    def _create_agents(self) -> None:
+        s, orgs, cells = self.scenario, self.orgs, self.grid._cells
+        c = self.territory.n_communes
+        for idx in range(orgs.n):
+            cls = Mayor if idx < c else (Firm if orgs.world[idx] == ECONOMIC else Association)
+            cls(self, idx, cells[(int(orgs.x[idx]), int(orgs.y[idx]))])
+        if s.n_catalysts == 0:
+            return
+        terr = self.territory
+        sizes = np.bincount(terr.bassin[orgs.commune], minlength=len(terr.region_of_bassin))
+        ranking = np.argsort(-sizes, kind="stable")
+        for k in range(s.n_catalysts):
+            bassin = int(ranking[k % len(ranking)])
+            communes = np.flatnonzero(terr.bassin == bassin)
+            home = communes[np.argmax(self.n_orgs_in(communes))]
+            origin = (catalysis.ORIGINS[k % 4] if s.catalyst_origin == "mixed"
+                      else s.catalyst_origin)
+            x, y = terr.centres[home]
+            Catalyst(self, k, origin, np.array([bassin]), cells[(int(x), int(y))])
+
+    def n_orgs_in(self, communes: np.ndarray) -> np.ndarray:
+        return self.member_start[communes + 1] - self.member_start[communes]
+
+    def _seed_acquaintances(self) -> None:
+        """Relationships that exist at step 0: a few nearby acquaintances per organisation,
+        with trust drawn uniformly between initial trust and the alliance threshold
+        (*assumption*: the inherited relational fabric; nobody starts allied)."""
+        s, k = self.scenario, self.kernel
+        if s.initial_acquaintances <= 0 or self.orgs.n < 2:
+            return
+        counts = self.rng.poisson(s.initial_acquaintances / 2.0, size=self.orgs.n)
+        src = np.repeat(np.arange(self.orgs.n, dtype=np.int32), counts)
+        cum = k.cumweight[src]
+        u = self.rng.random(len(src)) * cum[:, -1]
+        col = np.minimum((cum <= u[:, None]).sum(axis=1), cum.shape[1] - 1)
+        dst = k.neighbours[src, col]
+        keep = (self.orgs.world[dst] != self.orgs.world[src]) & (cum[:, -1] > 0)
+        src, dst = src[keep], dst[keep]
+        keys = np.unique(self.trust.pair_keys(src, dst))
+        t0 = self.rng.uniform(s.initial_trust, s.alliance_threshold, size=len(keys))
+        self.trust.insert(keys, t0, np.full(len(keys), -1, dtype=np.int16))
+
+    # -- services used by agents -----------------------------------------------------------
+    def request_meeting(self, commune: int, size: int, forum: bool) -> None:
+        self.meetings.append((commune, size, forum))
+
+    def next_experiment_number(self) -> int:
+        return len(self.experiments)
+
+    def experiment_started(self, e: catalysis.Experiment) -> None:
+        self.experiments.append(e)
+        self.tally.experiments_launched += 1
+
+    def mark_event(self, who: np.ndarray) -> None:
+        """Shared event (meeting, forum, dialogue event): attendees become aware."""
+        orgs = self.orgs
+        orgs.aware[who] = True
+        firms = who[orgs.world[who] == ECONOMIC]
+        before = orgs.ladder[firms]
+        orgs.ladder[firms] = promote(before, EVENT)
+        self.tally.promoted[EVENT] += int((orgs.ladder[firms] != before).sum())
+
+    def mark_workshop(self, who: np.ndarray, effort: float) -> None:
+        """Co-development workshop: firms get involved; everybody learns the common language."""
+        orgs = self.orgs
+        orgs.aware[who] = True
+        firms = who[orgs.world[who] == ECONOMIC]
+        before = orgs.ladder[firms]
+        orgs.ladder[firms] = promote(before, WORKSHOP)
+        self.tally.promoted[WORKSHOP] += int((orgs.ladder[firms] != before).sum())
+        orgs.language[who] = learn_language(orgs.language[who], effort,
+                                            self.scenario.language_learning)
+
+    def gathering_contacts(self, attendees: np.ndarray, per_attendee: float, intensity: float,
+                           trust0: float, broker: int) -> None:
+        """At a gathering each attendee really talks to ``per_attendee`` others, at random."""
+        n = len(attendees)
+        if n < 2 or per_attendee <= 0:
+            return
+        m = self.rng.poisson(per_attendee * n / 2.0)
+        a = attendees[self.rng.integers(n, size=m)]
+        b = attendees[self.rng.integers(n, size=m)]
+        keep = a != b
+        self.contacts.add(a[keep], b[keep], intensity, trust0, broker)
+
+    # -- the month -------------------------------------------------------------------------
+    def step(self) -> None:
+        s = self.scenario
+        self.month += 1
+        self.tally.new_month()
+        if Catalyst in self.agents_by_type:
+            self.agents_by_type[Catalyst].shuffle_do("step")
+        self.agents_by_type[Mayor].shuffle_do("step")
+        self._hold_meetings()
+        a, b = spontaneous(self.kernel, s, self.rng)
+        self.tally.encounters = len(a)
+        self.contacts.add(a, b, 1.0, s.initial_trust, -1)
+        a, b = tiers_lieux_visits(self.kernel, self.rng)
+        self.tally.encounters += len(a)
+        self.contacts.add(a, b, 1.0, s.initial_trust, -1)
+        self._maintenance_contacts()
+        active = self.alliances.active_ids()
+        self.contacts.add(self.alliances.a[active], self.alliances.b[active], 1.0,
+                          s.initial_trust, -1)
+        self._update_trust()
+        self._alliance_lifecycle()
+        self._form_alliances()
+        for e in self.experiments:
+            if e.end > self.month:
+                catalysis.form_pilots(e, self)
+        self._learn_and_relieve()
+        self._measure()
+        self.datacollector.collect(self)
+        if self.month >= s.steps:
+            self.running = False
+
+    def _hold_meetings(self) -> None:
+        """Meetings (everyone meets everyone) and forums (a few conversations each)."""
+        s = self.scenario
+        for commune, size, forum in self.meetings:
+            lo, hi = self.member_start[commune], self.member_start[commune + 1]
+            local = self.members[lo:hi]
+            local = local[local != commune]
+            if len(local) == 0:
+                continue
+            who = self.rng.choice(local, size=min(size, len(local)), replace=False)
+            who = np.append(who, commune).astype(np.int32)
+            self.mark_event(who)
+            if forum:
+                self.gathering_contacts(who, s.event_contacts, 1.0, s.initial_trust, -1)
+            else:
+                ia, ib = all_pairs(len(who))
+                self.contacts.add(who[ia], who[ib], 1.0, s.initial_trust, -1)
+        self.tally.meetings = len(self.meetings)
+        self.meetings = []
+
+    def _maintenance_contacts(self) -> None:
+        """Organisations keep up existing relationships, in proportion to trust, within a
+        limited monthly relational time (*assumption*: the sources say trust needs regular
+        contact, not how people choose whom to see again)."""
+        s, tt = self.scenario, self.trust
+        if len(tt) == 0 or s.maintenance_rate <= 0:
+            return
+        attention = maintenance_probability(tt.i, tt.j, tt.trust,
+                                            s.maintenance_rate * self.orgs.activity)
+        sel = self.rng.random(len(tt)) < attention
+        self.contacts.add(tt.i[sel], tt.j[sel], 1.0, s.initial_trust, -1)
+
+    def _update_trust(self) -> None:
+        """Apply every contact of the month at once; decay the rest; forget faded ties."""
+        s, orgs, tt = self.scenario, self.orgs, self.trust
+        a, b, q, t0, br = self.contacts.drain()
+        # only relationships between worlds are tracked: alliances need two worlds, and peer
+        # ties within a world are outside the model's question (*assumption*, see ODD)
+        keep = orgs.world[a] != orgs.world[b]
+        if not keep.all():
+            a, b, q, t0, br = a[keep], b[keep], q[keep], t0[keep], br[keep]
+        keys = tt.pair_keys(a, b)
+        rows = tt.find(keys)
+        new = rows < 0
+        if new.any():
+            nk, inv = np.unique(keys[new], return_inverse=True)
+            first_trust = np.zeros(len(nk))
+            np.maximum.at(first_trust, inv, t0[new])
+            first_broker = np.full(len(nk), -1, dtype=np.int16)
+            np.maximum.at(first_broker, inv, br[new])
+            tt.insert(nk, first_trust, first_broker)
+            rows = tt.find(keys)
+        brokered = br >= 0
+        if brokered.any():  # credit the catalyst that brought a pair together
+            r = rows[brokered]
+            unclaimed = tt.broker[r] < 0
+            tt.broker[r[unclaimed]] = br[brokered][unclaimed]
+        contact = np.bincount(rows, weights=q, minlength=len(tt))
+        touched = np.flatnonzero(contact)
+        i, j = tt.i[touched], tt.j[touched]
+        factor = s.cross_world_factor if s.cross_world_penalty else 1.0
+        speed = language_speed(orgs.world[i], orgs.world[j], orgs.language[i],
+                               orgs.language[j], factor)
+        updated = reinforce(tt.trust[touched], contact[touched], self.rate, speed)
+        if s.trust_decay:
+            tt.trust *= self.decay_factor
+        tt.trust[touched] = updated
+        if self.month % FORGET_EVERY == 0:
+            tt.forget(s.forget_below)
+
+    def _alliance_lifecycle(self) -> None:
+        """Active alliances fail (risk of the other) or complete at their planned end."""
+        s, al, tt, orgs = self.scenario, self.alliances, self.trust, self.orgs
+        ids = al.active_ids()
+        if len(ids) == 0:
+            return
+        rows = tt.find(tt.pair_keys(al.a[ids], al.b[ids]))
+        support = np.where(al.pilot[ids], s.pilot_support, 1.0)
+        hazard = failure_hazard(tt.trust[rows], s.alliance_threshold, s.failure_rate, support)
+        fail = self.rng.random(len(ids)) < hazard
+        done = ~fail & (al.end[ids] <= self.month)
+        ended = fail | done
+        if fail.any():
+            f = ids[fail]
+            al.status[f] = FAILED
+            if s.failure_trust_loss:
+                tt.trust[rows[fail]] = penalise(tt.trust[rows[fail]], s.failure_penalty)
+            np.add.at(self.tally.failed_kind, al.kind[f], 1)
+        if done.any():
+            d = ids[done]
+            al.status[d] = COMPLETED
+            innov = al.pilot[d] | (al.kind[d] == SOCIAL_INNOVATION)
+            np.add.at(self.tally.innovations, al.commune[d][innov], 1)
+            for cat in al.catalyst[d][al.pilot[d]]:
+                st = self.catalysts[cat]
+                st.completed_pilots += 1
+                if st.deployed is None and st.completed_pilots >= s.deployment_projects:
+                    st.deployed = self.month
+            self.tally.completed += int(done.sum())
+        if ended.any():
+            e = ids[ended]
+            al.stopped[e] = self.month
+            tt.allied[rows[ended]] = False
+            np.subtract.at(orgs.active, al.a[e], 1)
+            np.subtract.at(orgs.active, al.b[e], 1)
+
+    def _form_alliances(self) -> None:
+        """Spontaneous alliances wherever the alliance condition holds (with a monthly chance)."""
+        s, tt, orgs = self.scenario, self.trust, self.orgs
+        rows = np.flatnonzero((tt.trust >= s.alliance_threshold) & ~tt.allied)
+        if len(rows) == 0:
+            return
+        i, j = tt.i[rows], tt.j[rows]
+        ci, cj = orgs.commune[i], orgs.commune[j]
+        shared = orgs.interests[i] & orgs.interests[j]
+        fragile = shared & (self.fragile_bits[ci] | self.fragile_bits[cj])
+        spare = orgs.capacity - orgs.active
+        ok = alliance_condition(tt.trust[rows], orgs.world[i], orgs.world[j], fragile, spare[i],
+                                spare[j], s.alliance_threshold)
+        p = (s.formation_rate * orgs.openness[i] * orgs.openness[j]
+             * np.maximum(self.help[ci], self.help[cj]))
+        ok &= self.rng.random(len(rows)) < p
+        if not ok.any():
+            return
+        sel = self.rng.permutation(np.flatnonzero(ok))
+        sel = sel[resolve_capacity(i[sel], j[sel], spare)]
+        i, j, ci, cj, fr = i[sel], j[sel], ci[sel], cj[sel], fragile[sel]
+        # the need addressed: the shared domain most fragile (relative) in either commune
+        bits = from_mask(fr)
+        score_i = np.where(bits & from_mask(self.fragile_bits[ci]), self.relative[ci], -np.inf)
+        score_j = np.where(bits & from_mask(self.fragile_bits[cj]), self.relative[cj], -np.inf)
+        use_j = score_j.max(axis=1) > score_i.max(axis=1)
+        domain = np.where(use_j, score_j.argmax(axis=1), score_i.argmax(axis=1))
+        commune = np.where(use_j, cj, ci)
+        self.form_alliances(i, j, rows[sel], domain, commune)
+
+    def form_alliances(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray, domain: np.ndarray,
+                       commune: np.ndarray, pilot: bool = False,
+                       catalyst: int = -1) -> np.ndarray:
+        """Register new alliances on trust rows ``rows`` (condition already checked)."""
+        s, orgs, tt, rng = self.scenario, self.orgs, self.trust, self.rng
+        trust = tt.trust[rows]
+        pair = world_pair_index(orgs.world[a], orgs.world[b])
+        mature_a = np.where(orgs.world[a] == ECONOMIC, orgs.ladder[a] >= INVOLVED, orgs.aware[a])
+        mature_b = np.where(orgs.world[b] == ECONOMIC, orgs.ladder[b] >= INVOLVED, orgs.aware[b])
+        w = kind_weights(pair, trust, mature_a & mature_b, np.array(s.kind_weights()),
+                         s.alliance_threshold, s.social_innovation_extra_trust)
+        possible = w.sum(axis=1) > 0
+        if not possible.all():
+            a, b, rows, domain, commune, w = (a[possible], b[possible], rows[possible],
+                                              domain[possible], commune[possible], w[possible])
+        n = len(a)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        kind = draw_kind(w, rng.random(n))
+        duration = np.maximum(3, np.round(rng.exponential(s.alliance_duration, size=n)))
+        credit = np.full(n, catalyst) if catalyst >= 0 else tt.broker[rows].astype(int)
+        ids = self.alliances.add(
+            a=a, b=b, kind=kind, domain=domain, commune=commune,
+            pair=world_pair_index(orgs.world[a], orgs.world[b]), start=self.month,
+            end=self.month + duration.astype(np.int32), pilot=pilot, catalyst=credit)
+        tt.allied[rows] = True
+        np.add.at(orgs.active, a, 1)
+        np.add.at(orgs.active, b, 1)
+        orgs.ever_allied[a] = orgs.ever_allied[b] = True
+        firms = np.concatenate([a, b])
+        firms = firms[orgs.world[firms] == ECONOMIC]
+        before = orgs.ladder[firms]
+        orgs.ladder[firms] = promote(before, PROJECT)
+        self.tally.promoted[PROJECT] += int((orgs.ladder[firms] != before).sum())
+        self.tally.record_formed(self, ids)
+        for cat in credit[credit >= 0]:
+            self.catalysts[cat].seeded += 1
+        if pilot and catalyst >= 0:
+            st = self.catalysts[catalyst]
+            if st.first_pilot is None:
+                st.first_pilot = self.month
+            if s.operator_drift:
+                drift = ids[rng.random(n) < s.drift_probability]
+                self.alliances.operated[drift] = True
+                st.operated.extend(int(x) for x in drift)
+        return ids
+
+    def _learn_and_relieve(self) -> None:
+        """Joint work in alliances teaches the common language and relieves fragility."""
+        s, al, orgs = self.scenario, self.alliances, self.orgs
+        ids = al.active_ids()
+        ends = np.concatenate([al.a[ids], al.b[ids]])
+        months = np.bincount(ends, minlength=orgs.n) > 0
+        orgs.alliance_months += np.bincount(ends, minlength=orgs.n)
+        orgs.language[months] = learn_language(orgs.language[months], 1.0, s.language_learning)
+        relax_fragility(self.territory, s.fragility_relapse)
+        reduce_fragility(self.territory, al.commune[ids], al.domain[ids], s.fragility_reduction)
+        self._refresh_fragility()
+
+    def _refresh_fragility(self) -> None:
+        self.relative = relative_fragility(self.territory)
+        self.fragile_bits = fragile_masks(self.territory, self.scenario.fragile_margin)
+
+    @property
+    def relative_fragility(self) -> np.ndarray:
+        return self.relative
+
+    def _measure(self) -> None:
+        self.indicators = indicators.measure(self)
+
+    # -- conveniences ----------------------------------------------------------------------
+    def run(self, steps: int | None = None) -> None:
+        """Run ``steps`` months (default: to the scenario's horizon)."""
+        target = self.scenario.steps if steps is None else self.month + steps
+        while self.month < target:
+            self.step()
+
+    def dataframe(self):
+        """Indicators of every collected step as a DataFrame (one row per month)."""
+        return self.datacollector.get_model_vars_dataframe()
+
+
+__all__ = ["KINDS", "TerritoryModel"]

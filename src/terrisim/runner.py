@@ -1,0 +1,137 @@
+"""``terrisim run`` (one scenario, one seed) and ``terrisim params`` (the parameter reference)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import UserError
+from .scenario import GROUPS, Scenario, load_scenario
+
+#: Indicators shown in the end-of-run summary, with how to print them.
+SUMMARY: tuple[tuple[str, str, str], ...] = (
+    ("alliances_active", "active alliances", "{:.0f}"),
+    ("alliances_formed_total", "alliances formed (total)", "{:.0f}"),
+    ("alliances_failed_total", "alliances failed (total)", "{:.0f}"),
+    ("pilot_projects_total", "pilot projects of collective experiments", "{:.0f}"),
+    ("firms_partnered", "firms with a cross-sector partnership", "{:.1%}"),
+    ("associations_partnered", "associations with a cross-sector partnership", "{:.1%}"),
+    ("firms_aware", "firms aware (sensibilisées)", "{:.1%}"),
+    ("firms_involved", "firms involved (impliquées)", "{:.1%}"),
+    ("firms_committed", "firms committed (engagées)", "{:.1%}"),
+    ("stage_none", "communes: no co-construction dynamic", "{:.1%}"),
+    ("stage_emerging", "communes: beginning to emerge", "{:.1%}"),
+    ("stage_growing", "communes: increasingly numerous", "{:.1%}"),
+    ("stage_anchored", "communes: anchored", "{:.1%}"),
+    ("first_alliance_month", "month of the first alliance", "{:.0f}"),
+    ("months_to_first_experiment", "months from catalyst start to first experiment", "{:.0f}"),
+    ("months_to_deployment", "months from catalyst start to deployment", "{:.0f}"),
+    ("catalysts_active", "catalysts still active", "{:.0f}"),
+    ("largest_component_share", "alliance network: largest component share", "{:.2f}"),
+    ("concentration", "alliance network: concentration (HHI)", "{:.2f}"),
+    ("fragility_mean", "mean fragility (0-1)", "{:.3f}"),
+    ("impact_performance", "impact: performance (0-1)", "{:.3f}"),
+    ("impact_innovation", "impact: innovation (0-1)", "{:.3f}"),
+    ("impact_trust", "impact: trust (0-1)", "{:.3f}"),
+)
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see scenarios/)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed (default 42); the same seed gives identical outputs")
+    p.add_argument("--steps", type=int, default=None, help="months to simulate (default: the "
+                   "scenario's 'steps')")
+    p.add_argument("--out", type=Path, default=None, help="output directory (default: "
+                   "results/run-<scenario>-seed<seed>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run_main(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .simulate import DEFAULT_SEED, run_simulation, write_run
+
+    overrides = {}
+    if args.steps is not None:
+        if args.steps < 1:
+            raise UserError(f"--steps must be a positive number of months (got {args.steps})")
+        overrides["steps"] = args.steps
+    scenario = load_scenario(args.scenario, overrides)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    if seed < 0:
+        raise UserError(f"--seed must be a non-negative integer (got {seed})")
+    out = args.out or Path("results") / f"run-{scenario.name}-seed{seed}"
+    bar = tqdm(total=scenario.steps, unit="month", desc=f"{scenario.name} seed {seed}",
+               disable=args.quiet, file=sys.stderr, leave=False)
+    start = time.perf_counter()
+    df = run_simulation(scenario, seed, on_step=lambda done, total: bar.update(1))
+    bar.close()
+    elapsed = time.perf_counter() - start
+    paths = write_run(df, out, scenario, seed, source=str(args.scenario))
+    print(summary_table(df, scenario, seed, elapsed))
+    print(f"\nindicators: {paths['parquet']}  {paths['csv']}")
+    print(f"scenario and provenance: {paths['scenario']}  {paths['provenance']}")
+    return 0
+
+
+def summary_table(df, scenario: Scenario, seed: int, elapsed: float) -> str:
+    """Aligned two-column summary of the final month (and the 2016 survey date if simulated)."""
+    last = df.iloc[-1]
+    survey = df[df["month"] == (2016 - scenario.start_year) * 12]
+    cols = [("final", last)]
+    if len(survey) and survey.index[0] != df.index[-1]:
+        cols.insert(0, (f"{2016}", survey.iloc[0]))
+    width = max(len(label) for _, label, _ in SUMMARY)
+    head = f"{'':{width}}  " + "  ".join(f"{name:>10}" for name, _ in cols)
+    lines = [f"terrisim: scenario '{scenario.name}', seed {seed}, {scenario.steps} months "
+             f"({scenario.start_year}–{scenario.start_year + scenario.steps / 12:.0f}), "
+             f"{elapsed:.2f} s", "", head]
+    for key, label, fmt in SUMMARY:
+        vals = []
+        for _, row in cols:
+            v = row[key]
+            vals.append(f"{'–' if v != v else fmt.format(v):>10}")
+        lines.append(f"{label:{width}}  " + "  ".join(vals))
+    return "\n".join(lines)
+
+
+def add_params_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
+
+
+def params_main(args: argparse.Namespace) -> int:
+    print(parameters_markdown() if args.markdown else parameters_text())
+    return 0
+
+
+def parameters_text() -> str:
+    lines = []
+    for group, title in GROUPS.items():
+        lines.append(f"[{group}]  {title}")
+        for spec in Scenario.specs().values():
+            if spec.group == group:
+                lines.append(f"  {spec.name} = {spec.default!r}   ({spec.allowed()})")
+                lines.append(f"      {spec.help}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def parameters_markdown() -> str:
+    """The parameter reference (docs/parameters.md is this output; a test keeps them equal)."""
+    lines = ["# Scenario parameters", "",
+             "Generated by `terrisim params --markdown` from the one `Scenario` definition "
+             "(`src/terrisim/scenario.py`). Scenario files may set any of these at top level or "
+             "in a table named after the group.", ""]
+    for group, title in GROUPS.items():
+        lines += [f"## [{group}] {title}", "", "| parameter | default | unit | allowed | meaning |",
+                  "|---|---|---|---|---|"]
+        for spec in Scenario.specs().values():
+            if spec.group == group:
+                default = f"`{spec.default!r}`".replace("|", "\\|")
+                lines.append(f"| `{spec.name}` | {default} | {spec.unit} | {spec.allowed()} | "
+                             f"{spec.help} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Running the model without a user interface: one run → a table of monthly indicators.
+
+Used by ``terrisim run``, the sweep engine and the validation.  A run is fully determined by its
+scenario and its seed; the provenance needed to reproduce it travels with every output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .scenario import Scenario
+
+DEFAULT_SEED = 42
+
+
+def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
+                   on_step: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Run ``scenario`` with ``seed`` and return one row of indicators per month (0 … steps).
+
+    ``on_step(done, total)`` is called after every month (for progress bars).
+    """
+    from .model import TerritoryModel
+
+    model = TerritoryModel(scenario, seed=seed)
+    total = scenario.steps if steps is None else steps
+    for done in range(1, total + 1):
+        model.step()
+        if on_step is not None:
+            on_step(done, total)
+    df = model.dataframe()
+    df.insert(0, "scenario", scenario.name)
+    df.insert(1, "seed", np.int64(seed))
+    df["month"] = df["month"].astype(np.int64)
+    return df.reset_index(drop=True)
+
+
+def versions() -> dict[str, str]:
+    """Versions of what produced a result (for provenance)."""
+    import mesa
+
+    from . import __version__
+
+    return {"terrisim": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
+            "pandas": pd.__version__, "python": sys.version.split()[0],
+            "platform": platform.platform()}
+
+
+def provenance(scenario: Scenario, seed: int, **extra: Any) -> dict[str, Any]:
+    """Everything needed to reproduce a run: scenario, seed, versions, date."""
+    return {"scenario": scenario.to_dict(), "seed": int(seed), "versions": versions(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that readers never see a half-written one (temporary file, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(df: pd.DataFrame, path: Path, metadata: dict[str, Any]) -> None:
+    """Parquet with ``metadata`` (JSON) in the file footer, written atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"terrisim"] = json.dumps(metadata, default=str).encode()
+    table = table.replace_schema_metadata(meta)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def read_parquet_metadata(path: Path) -> dict[str, Any]:
+    """The terrisim provenance stored in a Parquet file's footer."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(b"terrisim")
+    return json.loads(raw) if raw else {}
+
+
+def write_run(df: pd.DataFrame, out: Path, scenario: Scenario, seed: int,
+              source: str | None = None) -> dict[str, Path]:
+    """Write a run's indicators (Parquet + CSV), its scenario and its provenance into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    meta = provenance(scenario, seed, scenario_file=source)
+    paths = {"parquet": out / "indicators.parquet", "csv": out / "indicators.csv",
+             "scenario": out / "scenario.toml", "provenance": out / "run.json"}
+    write_parquet(df, paths["parquet"], meta)
+    atomic_write_bytes(paths["csv"], df.to_csv(index=False).encode())
+    atomic_write_bytes(paths["scenario"], (f"# seed = {seed}\n" + scenario.to_toml()).encode())
+    atomic_write_bytes(paths["provenance"], json.dumps(meta, indent=2, default=str).encode())
+    return paths

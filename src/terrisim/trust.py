@@ -1,0 +1,140 @@
+"""Pairwise trust between organisations: the rules, and the sparse table that stores it.
+
+Sources: trust "cannot be decreed" and needs "the test of time" (seed 000, lessons 1–2); it is
+built through interactions — meetings, events, workshops, joint projects (BRIEF §4); the
+collective "is learned", a common semantics across worlds (lesson 5); an alliance is "accepting
+the risk of the other" (lesson 1), so a failure costs trust.
+
+Rules (pure functions over arrays, each tested for direction and bounds):
+
+* :func:`gain_rate` — the per-contact rate implied by ``trust_building_time``: with one unit of
+  contact a month, trust goes from ``initial_trust`` to ``alliance_threshold`` in exactly that
+  many months (for partners sharing a common language).
+* :func:`reinforce` — contact raises trust towards 1 and saturates:
+  ``T' = 1 - (1 - T)(1 - r)^(q·v)`` for ``q`` units of contact at speed ``v``.
+* :func:`language_speed` — across worlds the speed ``v`` is reduced to ``cross_world_factor``,
+  recovered as both partners learn the common language.
+* :func:`decay` — without contact trust halves every ``trust_half_life`` months.
+* :func:`penalise` — a failed alliance removes ``failure_penalty`` of the partners' trust.
+
+Storage: :class:`TrustTable` keeps one row per *known* pair, sorted by the pair key
+``i * N + j`` (``i < j``), so memory grows with the number of relationships, never with N².
+Trust is symmetric (one value per pair): *assumption*, the sources speak of mutual trust only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def gain_rate(initial: float, threshold: float, months: float) -> float:
+    """Per-unit-of-contact rate so that ``months`` monthly contacts lead initial → threshold."""
+    if threshold <= initial:
+        return 1.0
+    return float(1.0 - ((1.0 - threshold) / (1.0 - initial)) ** (1.0 / months))
+
+
+def reinforce(trust: np.ndarray, contact: np.ndarray, rate: float,
+              speed: np.ndarray | float = 1.0) -> np.ndarray:
+    """Trust after ``contact`` units of interaction this month (saturates at 1, never falls)."""
+    return 1.0 - (1.0 - trust) * (1.0 - rate) ** (contact * speed)
+
+
+def language_speed(world_i: np.ndarray, world_j: np.ndarray, lang_i: np.ndarray,
+                   lang_j: np.ndarray, cross_world_factor: float) -> np.ndarray:
+    """Speed of trust building: 1 within a world; across worlds ``factor`` rising to 1 as the
+    *less* fluent partner learns the common language."""
+    shared = np.minimum(lang_i, lang_j)
+    across = cross_world_factor + (1.0 - cross_world_factor) * shared
+    return np.where(world_i == world_j, 1.0, across)
+
+
+def decay(trust: np.ndarray, months: float | np.ndarray, half_life: float) -> np.ndarray:
+    """Trust after ``months`` without contact (halves every ``half_life`` months)."""
+    return trust * 0.5 ** (np.asarray(months) / half_life)
+
+
+def penalise(trust: np.ndarray, penalty: float) -> np.ndarray:
+    """Trust after a failed alliance between the two partners."""
+    return trust * (1.0 - penalty)
+
+
+def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
+                            rate: np.ndarray) -> np.ndarray:
+    """Monthly probability that each known pair meets again to keep up the relationship.
+
+    Organisation ``k`` spends ``rate[k]`` contacts a month on its relationships, shared in
+    proportion to the *square* of trust (people see again first those they trust most, so a
+    crowd of passing acquaintances does not dilute a trusted relationship); a pair's
+    probability is the mean of the two partners' attention.
+    """
+    n = len(rate)
+    w = trust * trust
+    total = np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
+    share = rate / np.maximum(total, 1e-12)
+    return np.minimum(1.0, w * 0.5 * (share[i] + share[j]))
+
+
+def learn_language(language: np.ndarray, months: np.ndarray | float, rate: float) -> np.ndarray:
+    """Common-language mastery after ``months`` of joint cross-sector work (saturates at 1)."""
+    return 1.0 - (1.0 - language) * (1.0 - rate) ** months
+
+
+class TrustTable:
+    """Sparse, sorted table of known pairs and their trust.
+
+    Columns are parallel numpy arrays sorted by ``key``.  ``broker`` remembers the catalyst that
+    introduced the pair (or -1), so that alliances can be credited to catalysis.
+    """
+
+    def __init__(self, n_orgs: int) -> None:
+        self.n = int(n_orgs)
+        self.key = np.zeros(0, dtype=np.int64)
+        self.i = np.zeros(0, dtype=np.int32)
+        self.j = np.zeros(0, dtype=np.int32)
+        self.trust = np.zeros(0)
+        self.broker = np.zeros(0, dtype=np.int16)
+        self.allied = np.zeros(0, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.key, self.i, self.j, self.trust, self.broker,
+                                      self.allied))
+
+    def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        lo = np.minimum(a, b).astype(np.int64)
+        hi = np.maximum(a, b).astype(np.int64)
+        return lo * self.n + hi
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """Row of each key, or -1 when the pair is unknown."""
+        pos = np.searchsorted(self.key, keys)
+        ok = pos < len(self.key)
+        ok[ok] = self.key[pos[ok]] == keys[ok]
+        return np.where(ok, pos, -1)
+
+    def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray) -> None:
+        """Add unknown pairs (``keys`` unique and not yet in the table) with trust ``trust0``."""
+        if len(keys) == 0:
+            return
+        order = np.argsort(keys)
+        keys, trust0, broker = keys[order], trust0[order], broker[order]
+        pos = np.searchsorted(self.key, keys)
+        self.key = np.insert(self.key, pos, keys)
+        self.i = np.insert(self.i, pos, (keys // self.n).astype(np.int32))
+        self.j = np.insert(self.j, pos, (keys % self.n).astype(np.int32))
+        self.trust = np.insert(self.trust, pos, trust0)
+        self.broker = np.insert(self.broker, pos, broker.astype(np.int16))
+        self.allied = np.insert(self.allied, pos, False)
+
+    def forget(self, below: float) -> int:
+        """Drop relationships whose trust fell below ``below`` (never an allied pair)."""
+        keep = (self.trust >= below) | self.allied
+        dropped = len(keep) - int(keep.sum())
+        if dropped:
+            for name in ("key", "i", "j", "trust", "broker", "allied"):
+                setattr(self, name, getattr(self, name)[keep])
+        return dropped
