@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .alliances import resolve_capacity
 from .domains import BITS, N_DOMAINS, from_mask
 from .organisations import ASSOCIATIVE, ECONOMIC, PUBLIC
 
@@ -259,12 +260,15 @@ def workshop(e: Experiment, model: TerritoryModel, effort: float) -> None:
 def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | None:
     """Assemble a group around the fragile domain of the area with the most aware candidates.
 
-    Needs at least ``experiment_min_aware`` aware organisations interested in a domain that is
-    fragile in one of the area's communes, from at least two worlds.
+    Needs at least ``experiment_min_aware`` aware organisations with spare capacity, interested
+    in a domain that is fragile in one of the area's communes, from at least two worlds.
     """
     s, rng, orgs = model.scenario, model.rng, model.orgs
     busy = {e.domain for e in st.experiments}
-    aware = st.area_orgs[orgs.aware[st.area_orgs]]
+    # candidates: aware organisations of the area with room for one more alliance (a group of
+    # actors ready to engage, not of those already committed to the hilt)
+    area = st.area_orgs
+    aware = area[orgs.aware[area] & (orgs.active[area] < orgs.capacity[area])]
     if len(aware) < s.experiment_min_aware:
         return None
     area_fragile = np.bitwise_or.reduce(model.fragile_bits[st.area_communes])
@@ -322,7 +326,9 @@ def form_pilots(e: Experiment, model: TerritoryModel) -> np.ndarray:
     cand = np.flatnonzero(ok)
     if len(cand) == 0:
         return np.zeros(0, dtype=np.int64)
-    cand = rng.permutation(cand)[:room]
+    cand = rng.permutation(cand)
+    spare = (orgs.capacity - orgs.active).astype(np.int64)
+    cand = cand[resolve_capacity(e.pair_a[cand], e.pair_b[cand], spare)][:room]
     ids = model.form_alliances(e.pair_a[cand], e.pair_b[cand], rows[cand],
                                domain=np.full(len(cand), e.domain),
                                commune=np.full(len(cand), e.commune), pilot=True,

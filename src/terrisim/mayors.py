@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .domains import D, N_DOMAINS
+from .domains import N_DOMAINS, D
 
 PROFILES: tuple[str, ...] = ("idealistes", "batisseurs", "gestionnaires", "volontaires",
                              "coordinateurs")
@@ -67,11 +67,22 @@ def priority_probabilities(profile_weights: np.ndarray, anchors: np.ndarray) -> 
     """Probability that a mayor of each profile holds each role as a priority.
 
     ``profile_weights`` (5,) are the scenario's profile shares, ``anchors`` (4,) the Q8 priority
-    shares.  Leanings are rescaled per role so that ``weights @ result == anchors`` whenever no
-    probability has to be clipped at 1 (then the population share falls short and the clipping
-    is the honest answer: the mix cannot reach the anchor).
+    shares.  Each role's leanings are scaled by the factor ``c`` that makes the population
+    share exactly the anchor, ``weights @ min(1, c · leaning) == anchor`` (found by bisection,
+    since a profile whose probability reaches 1 can give no more).  The anchor is reachable
+    because every profile has a positive leaning for every role.
     """
     w = np.asarray(profile_weights, dtype=float)
     w = w / w.sum()
-    mean_leaning = w @ ROLE_LEANING
-    return np.clip(ROLE_LEANING * (np.asarray(anchors, dtype=float) / mean_leaning), 0.0, 1.0)
+    out = np.empty_like(ROLE_LEANING)
+    for r, anchor in enumerate(np.asarray(anchors, dtype=float)):
+        lean = ROLE_LEANING[:, r]
+        lo, hi = 0.0, 1.0 / lean.min()          # at hi every profile is at probability 1
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if w @ np.minimum(1.0, mid * lean) < anchor:
+                lo = mid
+            else:
+                hi = mid
+        out[:, r] = np.minimum(1.0, hi * lean)
+    return out

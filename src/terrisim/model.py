@@ -9,8 +9,8 @@ Order of one step (documented in docs/ODD.md, "Process overview and scheduling")
 3. **Organisations** meet spontaneously (distance, terrain) and at tiers-lieux; partners of
    active alliances keep in touch.
 4. **Trust** is updated once from all this month's contacts; unvisited relationships decay.
-5. **Alliances**: active ones may fail or complete; new ones form where the condition holds;
-   running experiments launch pilot projects.
+5. **Alliances**: active ones may fail or complete; running experiments launch pilot projects
+   among their members; then new alliances form wherever the condition holds.
 6. **Learning**: joint work teaches the common language.
 7. **Territory**: fragility relaxes and is reduced by active alliances; fragile domains are
    recomputed relative to the surroundings.
@@ -280,10 +280,10 @@ class TerritoryModel(Model):
                           s.initial_trust, -1)
         self._update_trust()
         self._alliance_lifecycle()
-        self._form_alliances()
-        for e in self.experiments:
+        for e in self.experiments:   # pilot projects first: members ally within the experiment
             if e.end > self.month:
                 catalysis.form_pilots(e, self)
+        self._form_alliances()
         self._learn_and_relieve()
         self._measure()
         self.datacollector.collect(self)

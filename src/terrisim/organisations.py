@@ -17,10 +17,10 @@ import numpy as np
 from .domains import (
     ASSOCIATION_MAIN,
     ASSOCIATION_SECOND_DOMAIN,
-    D,
     FIRM_INTEREST,
     FIRM_SECTORS,
     N_DOMAINS,
+    D,
     to_mask,
 )
 from .mayors import PROFILES, priority_probabilities, profile_masks

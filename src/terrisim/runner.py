@@ -52,6 +52,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
 def run_main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from . import model  # noqa: F401  (imported before timing: Mesa's import is slow)
     from .simulate import DEFAULT_SEED, run_simulation, write_run
 
     overrides = {}

@@ -59,19 +59,28 @@ def penalise(trust: np.ndarray, penalty: float) -> np.ndarray:
     return trust * (1.0 - penalty)
 
 
+#: Relational time an organisation gives to its own world (peers, clients, members), in units
+#: of one fully trusted relationship (*assumption*: within-world ties are not tracked, but they
+#: take time, so an organisation with a single weak cross-world tie does not spend all its
+#: relational time on it).
+OWN_WORLD_TIES = 1.0
+
+
 def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
                             rate: np.ndarray) -> np.ndarray:
     """Monthly probability that each known pair meets again to keep up the relationship.
 
     Organisation ``k`` spends ``rate[k]`` contacts a month on its relationships, shared in
     proportion to the *square* of trust (people see again first those they trust most, so a
-    crowd of passing acquaintances does not dilute a trusted relationship); a pair's
+    crowd of passing acquaintances does not dilute a trusted relationship); part of that time
+    goes to its own world (:data:`OWN_WORLD_TIES`), which the model does not track.  A pair's
     probability is the mean of the two partners' attention.
     """
     n = len(rate)
     w = trust * trust
-    total = np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
-    share = rate / np.maximum(total, 1e-12)
+    total = (np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
+             + OWN_WORLD_TIES)
+    share = rate / total
     return np.minimum(1.0, w * 0.5 * (share[i] + share[j]))
 
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Fill the browser app's offline asset cache from the npm registry, so `terrisim app` needs no
+# internet (Solara would otherwise fetch its JavaScript and CSS from a CDN on first use).
+#
+# The package list is derived from the installed Solara's own sources
+# (`python -m terrisim.app.assets packages`), never written by hand; each package is fetched with
+# `npm pack` and unpacked into <cache>/<name>@<version>/ (the layout of Solara's CDN proxy).
+# Idempotent: packages already unpacked are skipped.  Nothing is fetched when the app runs.
+#
+#   bash scripts/build_assets.sh            # cache in .venv/share/terrisim/solara-assets
+#   TERRISIM_ASSETS_DIR=/srv/assets bash scripts/build_assets.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+if [ ! -x "$PY" ]; then
+  echo "build_assets: $PY not found; run scripts/setup.sh first" >&2
+  exit 1
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "build_assets: npm is required (Debian: apt-get install npm)" >&2
+  exit 1
+fi
+
+DEST=$("$PY" -m terrisim.app.assets dir)
+mkdir -p "$DEST"
+mapfile -t PACKAGES < <("$PY" -m terrisim.app.assets packages)
+mapfile -t FILES < <("$PY" -m terrisim.app.assets files)
+
+fetched=0
+for spec in "${PACKAGES[@]}"; do
+  target="$DEST/$spec"
+  [ -f "$target/.complete" ] && continue
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  echo "build_assets: npm pack $spec"
+  npm pack "$spec" --silent --pack-destination "$work" >/dev/null 2>"$work/npm.log" || {
+    cat "$work/npm.log" >&2
+    echo "build_assets: could not fetch $spec from the npm registry" >&2
+    exit 1
+  }
+  mkdir -p "$work/unpacked"
+  tar -xzf "$work"/*.tgz -C "$work/unpacked"
+  rm -rf "$target"
+  mkdir -p "$(dirname "$target")"
+  mv "$work/unpacked/package" "$target"
+  # the exact version npm resolved (a spec like vega@5 names only the major)
+  node -e 'console.log(require(process.argv[1]).version)' "$target/package.json" \
+    > "$target/.resolved-version"
+  touch "$target/.complete"
+  rm -rf "$work"
+  trap - EXIT
+  fetched=$((fetched + 1))
+done
+
+# The CDN serves a minified copy of files a package only ships unminified
+# (requirejs has require.js but no require.min.js): provide the same file under that name.
+for f in "${FILES[@]}"; do
+  if [ ! -f "$DEST/$f" ] && [[ "$f" == *.min.js ]] && [ -f "$DEST/${f%.min.js}.js" ]; then
+    cp "$DEST/${f%.min.js}.js" "$DEST/$f"
+  fi
+done
+
+if ! "$PY" -m terrisim.app.assets check "$DEST"; then
+  echo "build_assets: the cache in $DEST is incomplete (see the missing files above)" >&2
+  exit 1
+fi
+echo "build_assets: ${#FILES[@]} asset files from ${#PACKAGES[@]} npm packages ready in $DEST" \
+     "($fetched fetched now)"

@@ -1,0 +1,206 @@
+"""Each rule's direction and bounds, on the pure functions the model calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from terrisim import alliances, catalysis, ladder, mayors, trust
+from terrisim.organisations import ASSOCIATIVE, ECONOMIC, PUBLIC
+
+# -- trust ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("months", [1.0, 6.0, 18.0, 60.0])
+def test_trust_building_time_means_months_of_monthly_contact(months: float) -> None:
+    t0, theta = 0.1, 0.6
+    r = trust.gain_rate(t0, theta, months)
+    t = np.array([t0])
+    for _ in range(int(months)):
+        t = trust.reinforce(t, np.array([1.0]), r)
+    assert t[0] == pytest.approx(theta, abs=1e-9)
+    # one month short of it, still below the threshold
+    if months > 1:
+        t = np.array([t0])
+        for _ in range(int(months) - 1):
+            t = trust.reinforce(t, np.array([1.0]), r)
+        assert t[0] < theta
+
+
+def test_trust_rises_with_contact_and_saturates() -> None:
+    r = trust.gain_rate(0.1, 0.6, 12)
+    t = np.array([0.1])
+    history = []
+    for _ in range(400):
+        t = trust.reinforce(t, np.array([1.0]), r)
+        history.append(t[0])
+    h = np.array(history)
+    assert np.all(np.diff(h) >= 0)            # never falls with contact
+    assert np.all(h <= 1.0)                   # bounded
+    assert h[-1] == pytest.approx(1.0, abs=1e-6)
+    assert np.diff(h)[-1] < np.diff(h)[0]     # saturating: gains shrink
+
+
+def test_more_contact_builds_more_trust_and_zero_contact_none() -> None:
+    r = trust.gain_rate(0.1, 0.6, 12)
+    t = np.full(3, 0.3)
+    out = trust.reinforce(t, np.array([0.0, 1.0, 2.0]), r)
+    assert out[0] == pytest.approx(0.3)
+    assert out[0] < out[1] < out[2]
+
+
+def test_trust_decays_without_contact_by_half_life() -> None:
+    t = np.array([0.8, 0.2])
+    assert np.allclose(trust.decay(t, 24.0, 24.0), t / 2)
+    month = trust.decay(t, 1.0, 24.0)
+    assert np.all(month < t) and np.all(month > 0)
+
+
+def test_failure_penalty_lowers_trust_within_bounds() -> None:
+    t = np.array([0.0, 0.5, 1.0])
+    out = trust.penalise(t, 0.4)
+    assert np.allclose(out, [0.0, 0.3, 0.6])
+    assert np.all(trust.penalise(t, 1.0) == 0.0)
+    assert np.all(trust.penalise(t, 0.0) == t)
+
+
+def test_cross_world_trust_is_slower_until_language_is_learned() -> None:
+    w_i = np.array([ECONOMIC, ECONOMIC, ECONOMIC, ECONOMIC])
+    w_j = np.array([ECONOMIC, ASSOCIATIVE, ASSOCIATIVE, ASSOCIATIVE])
+    lang_i = np.array([0.0, 0.0, 1.0, 1.0])
+    lang_j = np.array([0.0, 0.0, 0.0, 1.0])
+    v = trust.language_speed(w_i, w_j, lang_i, lang_j, 0.4)
+    assert v[0] == 1.0                 # same world: full speed
+    assert v[1] == pytest.approx(0.4)  # different worlds, nobody fluent
+    assert v[2] == pytest.approx(0.4)  # the less fluent partner sets the pace
+    assert v[3] == pytest.approx(1.0)  # both fluent
+    r = trust.gain_rate(0.1, 0.6, 12)
+    slow = trust.reinforce(np.array([0.1]), np.array([1.0]), r, v[1])
+    fast = trust.reinforce(np.array([0.1]), np.array([1.0]), r, v[0])
+    assert slow[0] < fast[0]
+
+
+def test_language_learning_is_monotone_and_bounded() -> None:
+    lang = np.array([0.0, 0.5, 1.0])
+    out = trust.learn_language(lang, 3.0, 0.2)
+    assert np.all(out >= lang) and np.all(out <= 1.0)
+    assert out[2] == 1.0
+
+
+def test_maintenance_prefers_trusted_partners_within_limited_time() -> None:
+    # organisation 0 knows 1 (trusted) and 2, 3 (barely)
+    i = np.array([0, 0, 0])
+    j = np.array([1, 2, 3])
+    t = np.array([0.7, 0.12, 0.12])
+    p = trust.maintenance_probability(i, j, t, np.full(4, 1.0))
+    assert p[0] > 10 * p[1]
+    assert np.all((p >= 0) & (p <= 1))
+    # more relational time, more maintenance
+    assert np.all(trust.maintenance_probability(i, j, t, np.full(4, 2.0)) >= p)
+
+
+def test_trust_table_is_sparse_sorted_and_forgets() -> None:
+    tt = trust.TrustTable(1000)
+    keys = tt.pair_keys(np.array([5, 9, 1]), np.array([3, 2, 999]))
+    tt.insert(keys, np.array([0.5, 0.01, 0.3]), np.full(3, -1, dtype=np.int16))
+    assert len(tt) == 3 and np.all(np.diff(tt.key) > 0)
+    assert tt.find(tt.pair_keys(np.array([3]), np.array([5])))[0] >= 0   # symmetric
+    assert tt.find(tt.pair_keys(np.array([3]), np.array([6])))[0] == -1
+    assert tt.forget(0.02) == 1 and len(tt) == 2
+    assert tt.nbytes < 1000  # grows with relationships, not with N² (1000² pairs possible)
+
+
+# -- alliances --------------------------------------------------------------------------------
+
+
+def test_no_alliance_below_threshold_or_within_a_world() -> None:
+    trust_v = np.array([0.59, 0.6, 0.9, 0.9, 0.9, 0.9])
+    wi = np.array([ECONOMIC, ECONOMIC, ECONOMIC, ECONOMIC, ECONOMIC, PUBLIC])
+    wj = np.array([ASSOCIATIVE, ASSOCIATIVE, ECONOMIC, ASSOCIATIVE, ASSOCIATIVE, ASSOCIATIVE])
+    need = np.array([1, 1, 1, 0, 1, 1], dtype=np.uint16)
+    spare = np.array([1, 1, 1, 1, 0, 1])
+    ok = alliances.alliance_condition(trust_v, wi, wj, need, spare, np.ones(6), 0.6)
+    assert ok.tolist() == [False, True, False, False, False, True]
+
+
+def test_social_innovation_needs_more_trust_and_maturity() -> None:
+    pair = np.array([2, 2, 2])              # economic–associative
+    t = np.array([0.65, 0.75, 0.75])
+    mature = np.array([True, True, False])
+    w = alliances.kind_weights(pair, t, mature, np.ones(4), 0.6, 0.1)
+    si = alliances.SOCIAL_INNOVATION
+    assert w[0, si] == 0 and w[1, si] > 0 and w[2, si] == 0
+    # patronage is a firm giving to a non-profit: never between a commune and an association
+    w = alliances.kind_weights(np.array([1]), np.array([0.9]), np.array([True]), np.ones(4),
+                               0.6, 0.1)
+    assert w[0, alliances.PATRONAGE] == 0
+
+
+def test_failure_hazard_falls_with_trust_and_support() -> None:
+    t = np.array([0.6, 0.8, 1.0])
+    h = alliances.failure_hazard(t, 0.6, 0.05)
+    assert h[0] == pytest.approx(0.05) and h[0] > h[1] > h[2] == 0.0
+    assert np.all(alliances.failure_hazard(t, 0.6, 0.05, 0.5) <= h)
+
+
+def test_capacity_is_never_exceeded_when_forming_at_once() -> None:
+    a = np.array([0, 0, 0, 1, 2])
+    b = np.array([3, 4, 5, 3, 3])
+    spare = np.array([2, 1, 1, 2, 1, 1])
+    keep = alliances.resolve_capacity(a, b, spare)
+    used = np.bincount(np.concatenate([a[keep], b[keep]]), minlength=6)
+    assert np.all(used <= spare)
+    assert keep[0] and keep[1]  # first come, first served
+
+
+def test_draw_kind_follows_weights() -> None:
+    rng = np.random.default_rng(0)
+    w = np.tile([0.0, 1.0, 3.0, 0.0], (20000, 1))
+    k = alliances.draw_kind(w, rng.random(20000))
+    counts = np.bincount(k, minlength=4) / 20000
+    assert counts[0] == 0 and counts[3] == 0
+    assert counts[2] == pytest.approx(0.75, abs=0.02)
+
+
+# -- ladder -----------------------------------------------------------------------------------
+
+
+def test_ladder_moves_one_rung_by_its_causes_and_never_down() -> None:
+    lv = np.array([0, 1, 2, 3], dtype=np.int8)
+    assert ladder.promote(lv, ladder.EVENT).tolist() == [1, 1, 2, 3]
+    assert ladder.promote(lv, ladder.WORKSHOP).tolist() == [1, 2, 2, 3]
+    assert ladder.promote(lv, ladder.PROJECT).tolist() == [1, 2, 3, 3]
+    for cause in (ladder.EVENT, ladder.WORKSHOP, ladder.PROJECT):
+        assert np.all(ladder.promote(lv, cause) >= lv)
+
+
+# -- mayors and catalysts ---------------------------------------------------------------------
+
+
+def test_mayor_priorities_match_the_survey_at_population_level() -> None:
+    anchors = np.array([0.74, 0.71, 0.68, 0.56])
+    for weights in (np.ones(5), np.array([0.1, 0.4, 0.1, 0.1, 0.3])):
+        p = mayors.priority_probabilities(weights, anchors)
+        assert np.allclose((weights / weights.sum()) @ p, anchors)
+        assert np.all((p >= 0) & (p <= 1))
+    # profiles differ in the documented direction
+    p = mayors.priority_probabilities(np.ones(5), anchors)
+    coord, gest = mayors.PROFILES.index("coordinateurs"), mayors.PROFILES.index("gestionnaires")
+    assert p[coord, 0] > p[gest, 0]
+
+
+def test_catalyst_time_is_split_and_operating_costs_legitimacy() -> None:
+    d = catalysis.mission_days(12.0, (1.0, 1.0, 2.0), (True, True, True))
+    assert np.allclose(d, [3.0, 3.0, 6.0])
+    off = catalysis.mission_days(12.0, (1.0, 1.0, 2.0), (True, False, True))
+    assert off[1] == 0 and off[0] == d[0]       # ablation does not reallocate time
+    assert catalysis.legitimacy(0, 0.2) == 1.0
+    assert catalysis.legitimacy(2, 0.2) == pytest.approx(0.6)
+    assert catalysis.legitimacy(10, 0.2) == 0.0
+
+
+def test_funders_renew_in_proportion_to_results() -> None:
+    assert catalysis.renewal_probability(0, 10) == 0.0
+    assert catalysis.renewal_probability(5, 10) == 0.5
+    assert catalysis.renewal_probability(50, 10) == 1.0
+    assert catalysis.renewal_probability(0, 0) == 1.0
