@@ -154,7 +154,7 @@ class Scenario:
                            "territory", 1, 50)
     town_share: float = param(0.15, "fraction", "Share of communes that are small towns "
                               "attracting most firms and associations.", "territory", 0.0, 1.0)
-    size_spread: float = param(1.0, "log-sd", "Spread of communes' attractiveness for "
+    size_spread: float = param(1.1, "log-sd", "Spread of communes' attractiveness for "
                                "organisations (lognormal sd): many near-empty villages when "
                                "high.", "territory", 0.0, 3.0)
     mountain_share: float = param(0.0, "fraction", "Share of cells that are mountain (slow "
@@ -171,7 +171,7 @@ class Scenario:
     fragility_spread: float = param(0.15, "fragility", "Standard deviation of commune fragility "
                                     "around the territory level, per domain.", "territory", 0.0,
                                     0.5)
-    fragile_margin: float = param(-0.12, "fragility", "A domain is fragile in a commune when its "
+    fragile_margin: float = param(-0.17, "fragility", "A domain is fragile in a commune when its "
                                   "fragility exceeds the mean of the surrounding communes by "
                                   "more than this.", "territory", -0.5, 0.5)
     fragility_reduction: float = param(0.003, "fragility/month", "Fragility removed from its "
@@ -193,9 +193,9 @@ class Scenario:
                               "carry.", "actors", 1, 20)
     capacity_pme: int = param(4, "alliances", "Concurrent alliances a PME can carry.", "actors",
                               1, 50)
-    capacity_eti: int = param(6, "alliances", "Concurrent alliances an ETI can carry.", "actors",
+    capacity_eti: int = param(5, "alliances", "Concurrent alliances an ETI can carry.", "actors",
                               1, 100)
-    association_capacity: float = param(7.0, "alliances", "Mean number of concurrent alliances "
+    association_capacity: float = param(9.0, "alliances", "Mean number of concurrent alliances "
                                         "an association can carry (geometric distribution: "
                                         "many carry one, a few carry many).", "actors", 1.0,
                                         50.0)
@@ -235,7 +235,7 @@ class Scenario:
     secondary_role_factor: float = param(0.3, "factor", "Activity of a mayor on a role that is "
                                          "secondary for them, relative to a priority role.",
                                          "mayors", 0.0, 1.0)
-    meeting_rate: float = param(0.15, "meetings/month", "Meetings between local organisations "
+    meeting_rate: float = param(0.07, "meetings/month", "Meetings between local organisations "
                                 "convened by a mayor for whom it is a priority.", "mayors", 0.0,
                                 4.0)
     meeting_size: int = param(6, "organisations", "Organisations invited to a mayor's meeting.",
@@ -249,7 +249,7 @@ class Scenario:
                                     "mayors", 1.0, 5.0)
 
     # -- encounters -------------------------------------------------------------------------
-    encounter_rate: float = param(0.4, "encounters/month", "Spontaneous encounters an "
+    encounter_rate: float = param(0.2, "encounters/month", "Spontaneous encounters an "
                                   "organisation has with others in a month (before terrain "
                                   "effects).", "encounters", 0.0, 10.0)
     contact_range_km: float = param(3.0, "km", "Typical distance of spontaneous encounters "
@@ -257,7 +257,7 @@ class Scenario:
     neighbour_candidates: int = param(40, "organisations", "Nearest organisations considered as "
                                       "possible partners of spontaneous encounters.",
                                       "encounters", 4, 200)
-    maintenance_rate: float = param(2.0, "contacts/month", "Contacts per month a "
+    maintenance_rate: float = param(2.6, "contacts/month", "Contacts per month a "
                                     "micro-firm spends keeping up its relationships (more for "
                                     "bigger organisations), shared by trust.", "encounters", 0.0,
                                     20.0)
@@ -273,30 +273,30 @@ class Scenario:
                                  "encounter.", "trust", 0.0, 0.9)
     alliance_threshold: float = param(0.6, "trust", "Mutual trust needed before an alliance can "
                                       "form.", "trust", 0.05, 0.99)
-    trust_building_time: float = param(24.0, "months", "Months of regular (monthly) contact "
+    trust_building_time: float = param(21.0, "months", "Months of regular (monthly) contact "
                                        "needed to go from initial trust to the alliance "
                                        "threshold, for partners sharing a common language.",
                                        "trust", 1.0, 120.0)
-    trust_half_life: float = param(84.0, "months", "Months without contact after which trust "
+    trust_half_life: float = param(38.0, "months", "Months without contact after which trust "
                                    "has halved.", "trust", 1.0, 600.0)
-    cross_world_factor: float = param(0.65, "factor", "Speed of trust building between different "
+    cross_world_factor: float = param(0.8, "factor", "Speed of trust building between different "
                                       "worlds (public, economic, associative) before a common "
                                       "language is learned, relative to within a shared "
                                       "language.", "trust", 0.05, 1.0)
-    language_learning: float = param(0.1, "1/month", "Share of the remaining common-language "
+    language_learning: float = param(0.034, "1/month", "Share of the remaining common-language "
                                      "gap an organisation closes per month of joint work.",
                                      "trust", 0.0, 1.0)
     failure_penalty: float = param(0.5, "fraction", "Share of trust lost by both partners when "
                                    "their alliance fails (the risk of the other).", "trust", 0.0,
                                    1.0)
-    initial_acquaintances: float = param(4.0, "organisations", "Mean number of existing "
+    initial_acquaintances: float = param(4.2, "organisations", "Mean number of existing "
                                          "acquaintances of an organisation at step 0.", "trust",
                                          0.0, 30.0)
     forget_below: float = param(0.1, "trust", "Relationships whose trust decays below this "
                                 "are forgotten.", "trust", 0.0, 0.2)
 
     # -- alliances --------------------------------------------------------------------------
-    formation_rate: float = param(0.25, "1/month", "Monthly probability that two organisations "
+    formation_rate: float = param(0.45, "1/month", "Monthly probability that two organisations "
                                   "meeting all alliance conditions form an alliance.",
                                   "alliances", 0.0, 1.0)
     weight_patronage: float = param(0.3, "weight", "Relative frequency of patronage (mécénat) "
@@ -311,9 +311,9 @@ class Scenario:
     social_innovation_extra_trust: float = param(0.1, "trust", "Trust above the alliance "
                                                  "threshold needed for a social-innovation "
                                                  "alliance.", "alliances", 0.0, 0.5)
-    alliance_duration: float = param(54.0, "months", "Mean planned duration of an alliance.",
+    alliance_duration: float = param(52.0, "months", "Mean planned duration of an alliance.",
                                      "alliances", 3.0, 240.0)
-    failure_rate: float = param(0.035, "1/month", "Monthly failure hazard of an alliance whose "
+    failure_rate: float = param(0.016, "1/month", "Monthly failure hazard of an alliance whose "
                                 "partners' trust is at the threshold (lower with more trust).",
                                 "alliances", 0.0, 0.5)
 
@@ -334,7 +334,7 @@ class Scenario:
                                        "introductions.", "catalysts", 0.0, 1.0)
     share_experiments: float = param(0.3, "fraction", "Share of a catalyst's time on collective "
                                      "experiments.", "catalysts", 0.0, 1.0)
-    listening_days: float = param(7.0, "days/commune", "Days a catalyst spends listening to each "
+    listening_days: float = param(8.0, "days/commune", "Days a catalyst spends listening to each "
                                   "commune of its area before it can launch an experiment.",
                                   "catalysts", 0.0, 20.0)
     event_days: float = param(4.0, "days/event", "Preparation time of one dialogue event.",
@@ -352,7 +352,7 @@ class Scenario:
                                    "experiment takes from its catalyst.", "catalysts", 0.5, 22.0)
     experiment_group: int = param(12, "organisations", "Organisations assembled around a fragile "
                                   "domain in a collective experiment.", "catalysts", 3, 100)
-    experiment_min_aware: int = param(6, "organisations", "Aware organisations interested in a "
+    experiment_min_aware: int = param(11, "organisations", "Aware organisations interested in a "
                                       "fragile domain needed before an experiment can be "
                                       "assembled.", "catalysts", 2, 100)
     experiment_months: int = param(36, "months", "Duration of a collective experiment "
