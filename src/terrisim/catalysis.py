@@ -332,6 +332,6 @@ def form_pilots(e: Experiment, model: TerritoryModel) -> np.ndarray:
     ids = model.form_alliances(e.pair_a[cand], e.pair_b[cand], rows[cand],
                                domain=np.full(len(cand), e.domain),
                                commune=np.full(len(cand), e.commune), pilot=True,
-                               catalyst=e.catalyst)
+                               catalyst=e.catalyst, until=e.end)
     e.pilots += len(ids)
     return ids

@@ -38,15 +38,20 @@ DOMAIN_LABELS: dict[str, tuple[str, str]] = {
     "culture_leisure": ("Culture / leisure", "Culture / loisirs"),
 }
 
-#: Probability that a firm counts a domain among its interests.  The four named figures are the
-#: shares of mayors who see firms as having a (very) important role there (BRIEF §3, "who can
-#: act"); the 0.08 elsewhere is an *assumption* (firms rarely act outside these domains unless
-#: their sector leads them there, see FIRM_SECTORS).
-FIRM_INTEREST = np.full(N_DOMAINS, 0.08)
-FIRM_INTEREST[D["economic_development"]] = 0.91
-FIRM_INTEREST[D["employment"]] = 0.69
-FIRM_INTEREST[D["environment"]] = 0.56
-FIRM_INTEREST[D["energy_transition"]] = 0.50
+#: Probability that a firm counts each of these domains among its interests: the shares of
+#: mayors who see firms as having a (very) important role there (BRIEF §3, "who can act").
+#: Other domains: the scenario's ``firm_other_interest`` (*assumption*, calibrated), plus the
+#: domain of the firm's sector (FIRM_SECTORS).
+FIRM_NAMED_INTEREST: dict[str, float] = {"economic_development": 0.91, "employment": 0.69,
+                                         "environment": 0.56, "energy_transition": 0.50}
+
+
+def firm_interest(other: float) -> np.ndarray:
+    """Probability of each domain being among a firm's interests."""
+    p = np.full(N_DOMAINS, other)
+    for name, share in FIRM_NAMED_INTEREST.items():
+        p[D[name]] = share
+    return p
 
 #: Firm sectors and the domain each adds to the firm's interests (*assumption*: the sources name
 #: no sectors; these are the usual INSEE groupings with the fragility each touches most).

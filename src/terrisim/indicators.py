@@ -23,13 +23,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .alliances import KINDS, WORLD_PAIR_NAMES
+from .alliances import KINDS, WORLD_PAIR_NAMES, WORLD_PAIRS
 from .domains import DOMAINS
 from .ladder import LEVELS
 from .organisations import ASSOCIATIVE, ECONOMIC
 
 if TYPE_CHECKING:
     from .model import TerritoryModel
+
+ECONOMIC_ASSOCIATIVE = WORLD_PAIRS.index((ECONOMIC, ASSOCIATIVE))
 
 STAGES: tuple[str, ...] = ("none", "emerging", "growing", "anchored")
 STAGE_LABELS: dict[str, tuple[str, str]] = {
@@ -167,6 +169,13 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     out["firms_partnered"] = float(partnered[firms].sum() / n_firms)
     out["associations_partnered"] = float(partnered[assoc].sum() / max(int(assoc.sum()), 1))
     out["communes_partnered"] = float(partnered[: terr.n_communes].mean())
+    # the PHARE 2015 surveys' own definition: firms partnering an association and vice versa
+    ea = al.pair[ids] == ECONOMIC_ASSOCIATIVE
+    with_other = np.zeros(orgs.n, dtype=bool)
+    with_other[a[ea]] = with_other[b[ea]] = True
+    out["firms_with_association_partner"] = float(with_other[firms].sum() / n_firms)
+    out["associations_with_firm_partner"] = float(with_other[assoc].sum()
+                                                  / max(int(assoc.sum()), 1))
 
     # commune stages
     c = terr.n_communes

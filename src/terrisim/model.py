@@ -427,9 +427,13 @@ class TerritoryModel(Model):
         self.form_alliances(i, j, rows[sel], domain, commune)
 
     def form_alliances(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray, domain: np.ndarray,
-                       commune: np.ndarray, pilot: bool = False,
-                       catalyst: int = -1) -> np.ndarray:
-        """Register new alliances on trust rows ``rows`` (condition already checked)."""
+                       commune: np.ndarray, pilot: bool = False, catalyst: int = -1,
+                       until: int | None = None) -> np.ndarray:
+        """Register new alliances on trust rows ``rows`` (condition already checked).
+
+        Spontaneous alliances get an exponential planned duration; pilot projects run ``until``
+        the end of their experiment (its time of local projects, seed 000).
+        """
         s, orgs, tt, rng = self.scenario, self.orgs, self.trust, self.rng
         trust = tt.trust[rows]
         pair = world_pair_index(orgs.world[a], orgs.world[b])
@@ -446,6 +450,8 @@ class TerritoryModel(Model):
             return np.zeros(0, dtype=np.int64)
         kind = draw_kind(w, rng.random(n))
         duration = np.maximum(3, np.round(rng.exponential(s.alliance_duration, size=n)))
+        if until is not None:
+            duration = np.full(n, max(1, until - self.month))
         credit = np.full(n, catalyst) if catalyst >= 0 else tt.broker[rows].astype(int)
         ids = self.alliances.add(
             a=a, b=b, kind=kind, domain=domain, commune=commune,

@@ -17,10 +17,10 @@ import numpy as np
 from .domains import (
     ASSOCIATION_MAIN,
     ASSOCIATION_SECOND_DOMAIN,
-    FIRM_INTEREST,
     FIRM_SECTORS,
     N_DOMAINS,
     D,
+    firm_interest,
     to_mask,
 )
 from .mayors import PROFILES, priority_probabilities, profile_masks
@@ -127,7 +127,7 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
                                               s.share_eti])
     shares = np.array([sh for _, _, sh in FIRM_SECTORS])
     sector[f] = rng.choice(len(FIRM_SECTORS), size=nf, p=shares / shares.sum())
-    flags = rng.random((nf, N_DOMAINS)) < FIRM_INTEREST
+    flags = rng.random((nf, N_DOMAINS)) < firm_interest(s.firm_other_interest)
     sector_domain = np.array([D[d] for _, d, _ in FIRM_SECTORS])
     flags[np.arange(nf), sector_domain[sector[f]]] = True
     interests[f] = to_mask(flags)

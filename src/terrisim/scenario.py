@@ -189,6 +189,10 @@ class Scenario:
                              "TPE except ETI.", "actors", 0.0, 1.0)
     share_eti: float = param(0.02, "fraction", "Share of firms that are ETI (mid-size).",
                              "actors", 0.0, 1.0)
+    firm_other_interest: float = param(0.08, "probability", "Chance that a firm cares about a "
+                                       "domain beyond the four where mayors see firms acting "
+                                       "(economic development, employment, environment, energy "
+                                       "transition).", "actors", 0.0, 1.0)
     capacity_tpe: int = param(1, "alliances", "Concurrent alliances a TPE (micro firm) can "
                               "carry.", "actors", 1, 20)
     capacity_pme: int = param(4, "alliances", "Concurrent alliances a PME can carry.", "actors",
@@ -356,7 +360,8 @@ class Scenario:
                                       "fragile domain needed before an experiment can be "
                                       "assembled.", "catalysts", 2, 100)
     experiment_months: int = param(36, "months", "Duration of a collective experiment "
-                                   "(workshops then pilot projects).", "catalysts", 6, 240)
+                                   "(workshops, then pilot projects that end with it).",
+                                   "catalysts", 6, 240)
     workshop_intensity: float = param(1.5, "contacts/month", "Contact intensity between members "
                                       "of an experiment each month (co-development "
                                       "workshops).", "catalysts", 0.0, 10.0)

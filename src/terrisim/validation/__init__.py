@@ -1,0 +1,1 @@
+"""Calibration targets and pattern-oriented validation (``terrisim validate``)."""

@@ -1,0 +1,73 @@
+"""``terrisim validate [SCENARIO.toml] [--replications N] [--ablations]``.
+
+Runs the replications, prints pattern | target | simulated mean [95 % CI] | tolerance | met,
+writes the table, figures and an HTML report, and exits with status 1 when a pattern is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", metavar="SCENARIO.toml", nargs="?", type=Path,
+                   default=DEFAULT_SCENARIO, help="scenario to check (default: "
+                   "scenarios/baseline.toml)")
+    p.add_argument("--replications", type=int, default=20,
+                   help="runs with different seeds (default 20)")
+    p.add_argument("--seed", type=int, default=2016, help="master seed of the replications")
+    p.add_argument("--ablations", action="store_true",
+                   help="also remove each mechanism in turn and show how the patterns move")
+    p.add_argument("--targets", type=Path, default=None,
+                   help="patterns file (default: the project's data/targets.toml)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output directory (default: results/validation-<scenario>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    import sys
+
+    from tqdm import tqdm
+
+    from ..errors import UserError
+    from ..scenario import load_scenario
+    from .report import ablation_text, ablations_figure, patterns_figure, terminal_table, write_html
+    from .targets import load_targets
+    from .validate import validate
+
+    if args.replications < 2:
+        raise UserError(f"--replications must be at least 2 to give a confidence interval "
+                        f"(got {args.replications})")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+    scenario = load_scenario(args.scenario)
+    patterns = load_targets(args.targets)
+    out = args.out or Path("results") / f"validation-{scenario.name}"
+    bar = tqdm(unit="run", desc="validate", disable=args.quiet, file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    v = validate(scenario, patterns, args.replications, args.seed, args.ablations,
+                 args.workers, progress)
+    bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    v.table().to_csv(out / "validation.csv", index=False)
+    figures = [out / "patterns.png"]
+    patterns_figure(v, figures[0])
+    print(terminal_table(v))
+    if v.ablations:
+        v.ablation_table().to_csv(out / "ablations.csv")
+        figures.append(out / "ablations.png")
+        ablations_figure(v, figures[1])
+        print()
+        print(ablation_text(v))
+    html = write_html(v, out, figures)
+    print(f"\nreport: {html}  table: {out / 'validation.csv'}")
+    return 0 if v.all_met else 1

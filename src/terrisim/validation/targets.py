@@ -1,0 +1,172 @@
+"""The observed patterns (targets) and how a run is compared with them.
+
+The targets live in a data file (``src/terrisim/data/targets.toml`` by default) so that sources,
+tolerances and dates are read, reviewed and cited in one place.  Reading it checks every field:
+a wrong file is reported like a wrong scenario (file, key, what is allowed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from ..scenario import read_toml
+
+FIELDS = {"id": str, "label": str, "label_fr": str, "source": str, "indicator": str,
+          "target": (int, float), "tolerance": (int, float), "unit": str}
+UNITS = ("share", "months")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One observed figure, the indicator it is compared with, and when."""
+
+    id: str
+    label: str
+    label_fr: str
+    source: str
+    indicator: str
+    target: float
+    tolerance: float
+    unit: str
+    date: str | None = None   # "YYYY-MM", or None when read at the end of the run
+
+    def month(self, start_year: int) -> int | None:
+        """Simulated month (step) of the comparison for a run starting in ``start_year``."""
+        if self.date is None:
+            return None
+        year, mon = (int(x) for x in self.date.split("-"))
+        return (year - start_year) * 12 + (mon - 1)
+
+    def when(self) -> str:
+        return self.date if self.date else "end of run"
+
+    def value(self, run: pd.DataFrame, start_year: int) -> float:
+        """The indicator's value in one run (NaN when it never happened, e.g. no deployment)."""
+        month = self.month(start_year)
+        if month is None:
+            return float(run[self.indicator].iloc[-1])
+        row = run.loc[run["month"] == month, self.indicator]
+        if row.empty:
+            raise UserError(f"pattern '{self.id}' is compared in {self.date} (month {month}), "
+                            f"outside the simulated months 0–{int(run['month'].max())}; "
+                            f"run at least {month} steps")
+        return float(row.iloc[0])
+
+
+def default_targets_path() -> Path:
+    return Path(str(resources.files("terrisim") / "data" / "targets.toml"))
+
+
+def load_targets(path: str | Path | None = None) -> list[Pattern]:
+    """Read and check a targets file (default: the project's own)."""
+    from ..model import TerritoryModel  # noqa: F401  (indicator names come from the model)
+    from ..scenario import Scenario
+    from ..simulate import run_simulation
+
+    path = Path(path) if path is not None else default_targets_path()
+    data = read_toml(path)
+    entries = data.get("pattern")
+    if not isinstance(entries, list) or not entries:
+        raise UserError(f"{path}: expected one or more [[pattern]] tables")
+    known = set(run_simulation(Scenario(width=10, height=10, n_communes=4, n_bassins=1,
+                                        n_firms=20, n_associations=10, n_catalysts=1, steps=1),
+                               seed=0).columns)
+    patterns, seen = [], set()
+    for k, entry in enumerate(entries, start=1):
+        where = f"{path}: pattern {k}"
+        patterns.append(_pattern(entry, where, known))
+        if patterns[-1].id in seen:
+            raise UserError(f"{where}: key 'id': '{patterns[-1].id}' is used twice")
+        seen.add(patterns[-1].id)
+    return patterns
+
+
+def _pattern(entry: dict[str, Any], where: str, known: set[str]) -> Pattern:
+    extra = set(entry) - set(FIELDS) - {"date", "at"}
+    if extra:
+        raise UserError(f"{where}: key '{sorted(extra)[0]}': unknown; allowed keys are "
+                        + ", ".join([*FIELDS, "date", "at"]))
+    values: dict[str, Any] = {}
+    for key, kind in FIELDS.items():
+        if key not in entry:
+            raise UserError(f"{where}: key '{key}' is missing")
+        v = entry[key]
+        if isinstance(v, bool) or not isinstance(v, kind):
+            what = "a string" if kind is str else "a number"
+            raise UserError(f"{where}: key '{key}': must be {what} (got {v!r})")
+        values[key] = v if kind is str else float(v)
+    if values["indicator"] not in known:
+        raise UserError(f"{where}: key 'indicator': '{values['indicator']}' is not a model "
+                        "indicator (see the columns of indicators.csv)")
+    if values["unit"] not in UNITS:
+        raise UserError(f"{where}: key 'unit': must be one of {', '.join(UNITS)}")
+    if values["tolerance"] <= 0:
+        raise UserError(f"{where}: key 'tolerance': must be positive")
+    has_date, has_at = "date" in entry, "at" in entry
+    if has_date == has_at:
+        raise UserError(f"{where}: give exactly one of 'date = \"YYYY-MM\"' or 'at = \"end\"'")
+    date = None
+    if has_date:
+        date = entry["date"]
+        ok = isinstance(date, str) and len(date) == 7 and date[4] == "-"
+        try:
+            ok = ok and 1 <= int(date[5:]) <= 12 and int(date[:4]) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise UserError(f"{where}: key 'date': must be \"YYYY-MM\" (got {date!r})")
+    elif entry["at"] != "end":
+        raise UserError(f"{where}: key 'at': must be \"end\" (got {entry['at']!r})")
+    return Pattern(date=date, **values)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A pattern against replications: mean, 95 % confidence interval, met or not."""
+
+    pattern: Pattern
+    values: np.ndarray     # one value per replication (NaN: never happened)
+
+    @property
+    def reached(self) -> np.ndarray:
+        return self.values[~np.isnan(self.values)]
+
+    @property
+    def mean(self) -> float:
+        return float(self.reached.mean()) if len(self.reached) else float("nan")
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """95 % confidence interval of the mean (Student t over replications)."""
+        from scipy import stats
+
+        x = self.reached
+        if len(x) < 2:
+            return (float("nan"), float("nan"))
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+        return (float(x.mean() - half), float(x.mean() + half))
+
+    @property
+    def met(self) -> bool:
+        """Mean within tolerance, and the event happened in most replications."""
+        if len(self.reached) * 2 <= len(self.values):
+            return False
+        return abs(self.mean - self.pattern.target) <= self.pattern.tolerance
+
+
+def compare(patterns: list[Pattern], runs: list[pd.DataFrame], start_year: int
+            ) -> list[Comparison]:
+    return [Comparison(p, np.array([p.value(r, start_year) for r in runs])) for p in patterns]
+
+
+def required_steps(patterns: list[Pattern], start_year: int) -> int:
+    """Months a run must cover for every dated pattern."""
+    months = [p.month(start_year) for p in patterns if p.date is not None]
+    return max(months, default=0)

@@ -1,0 +1,150 @@
+"""Run replications of a scenario (and of its ablations) and compare them with the patterns.
+
+Replications use seeds spawned from one master seed (``numpy.random.SeedSequence``), the same for
+every ablation, so that differences between a scenario and its ablation come from the removed
+mechanism and not from different random draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Scenario
+from .targets import Comparison, Pattern, compare, required_steps
+
+#: Mechanisms that can be switched off, with the override that removes each and a label.
+#: (Operator drift is *off* in most scenarios; its ablation matters where it is on.)
+ABLATIONS: dict[str, tuple[dict[str, object], str, str]] = {
+    "dialogue_mission": ({"dialogue_mission": False}, "catalysts' dialogue events",
+                         "événements de dialogue des catalyseurs"),
+    "introduction_mission": ({"introduction_mission": False}, "catalysts' introductions",
+                             "mises en relation par les catalyseurs"),
+    "experiment_mission": ({"experiment_mission": False}, "catalysts' collective experiments",
+                           "expérimentations collectives des catalyseurs"),
+    "cross_world_penalty": ({"cross_world_penalty": False}, "slower trust across worlds",
+                            "confiance plus lente entre mondes"),
+    "trust_decay": ({"trust_decay": False}, "trust decay without contact",
+                    "érosion de la confiance sans contact"),
+    "failure_trust_loss": ({"failure_trust_loss": False}, "trust lost on failure",
+                           "confiance perdue après un échec"),
+    "terrain": ({"terrain": False}, "mountain terrain", "relief de montagne"),
+    "tiers_lieux": ({"tiers_lieux": False}, "tiers-lieux", "tiers-lieux"),
+    "operator_drift": ({"operator_drift": False}, "operator drift",
+                       "dérive vers le rôle d'opérateur"),
+    "catalysts": ({"n_catalysts": 0}, "all catalysts", "tous les catalyseurs"),
+}
+
+
+def is_active(name: str, s: Scenario) -> bool:
+    """Does the mechanism play any role in scenario ``s`` (else its ablation changes nothing)?"""
+    if name == "terrain":
+        return s.terrain and s.mountain_share > 0 and s.mountain_accessibility < 1
+    if name == "tiers_lieux":
+        return s.tiers_lieux and s.n_tiers_lieux > 0
+    if name == "catalysts":
+        return s.n_catalysts > 0
+    if name.endswith("_mission") or name == "operator_drift":
+        return s.n_catalysts > 0 and bool(getattr(s, name))
+    return bool(getattr(s, name))
+
+
+def replication_seeds(master: int, n: int) -> list[int]:
+    """Independent, reproducible seeds for ``n`` replications."""
+    return [int(c.generate_state(1, np.uint64)[0] % (2**63))
+            for c in np.random.SeedSequence(master).spawn(n)]
+
+
+def _run(args: tuple[str, Scenario, int, tuple[str, ...]]) -> tuple[str, int, pd.DataFrame]:
+    from ..simulate import run_simulation
+
+    label, scenario, seed, columns = args
+    df = run_simulation(scenario, seed)
+    return label, seed, df[["month", *columns]]
+
+
+def run_replications(variants: dict[str, Scenario], seeds: list[int], columns: tuple[str, ...],
+                     workers: int | None = None,
+                     progress: Callable[[int, int], None] | None = None
+                     ) -> dict[str, list[pd.DataFrame]]:
+    """Every variant × seed, in parallel on this machine's cores; results in seed order."""
+    tasks = [(label, s, seed, columns) for label, s in variants.items() for seed in seeds]
+    workers = workers or os.cpu_count() or 1
+    out: dict[str, dict[int, pd.DataFrame]] = {label: {} for label in variants}
+    done = 0
+    if workers == 1:
+        results = map(_run, tasks)
+        for label, seed, df in results:
+            out[label][seed] = df
+            done += 1
+            if progress:
+                progress(done, len(tasks))
+    else:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+            for fut in as_completed([pool.submit(_run, t) for t in tasks]):
+                label, seed, df = fut.result()
+                out[label][seed] = df
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+    return {label: [runs[s] for s in seeds] for label, runs in out.items()}
+
+
+@dataclass
+class Validation:
+    """The comparison of a scenario (and optionally its ablations) with the patterns."""
+
+    scenario: Scenario
+    seeds: list[int]
+    patterns: list[Pattern]
+    comparisons: list[Comparison]
+    ablations: dict[str, list[Comparison]]   # mechanism → comparisons without it
+
+    @property
+    def all_met(self) -> bool:
+        return all(c.met for c in self.comparisons)
+
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for c in self.comparisons:
+            lo, hi = c.ci
+            rows.append({"pattern": c.pattern.id, "label": c.pattern.label,
+                         "indicator": c.pattern.indicator, "when": c.pattern.when(),
+                         "target": c.pattern.target, "mean": c.mean, "ci_low": lo,
+                         "ci_high": hi, "tolerance": c.pattern.tolerance,
+                         "reached": f"{len(c.reached)}/{len(c.values)}", "met": c.met,
+                         "unit": c.pattern.unit, "source": c.pattern.source})
+        return pd.DataFrame(rows)
+
+    def ablation_table(self) -> pd.DataFrame:
+        """Simulated mean of each pattern with all mechanisms, and without each one."""
+        data = {"with all": [c.mean for c in self.comparisons]}
+        for name, comps in self.ablations.items():
+            data[f"without {ABLATIONS[name][1]}"] = [c.mean for c in comps]
+        return pd.DataFrame(data, index=[c.pattern.id for c in self.comparisons])
+
+
+def validate(scenario: Scenario, patterns: list[Pattern], replications: int, master_seed: int,
+             ablations: bool = False, workers: int | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Validation:
+    steps = max(scenario.steps, required_steps(patterns, scenario.start_year))
+    base = scenario.replace(steps=steps)
+    variants = {"all": base}
+    if ablations:
+        for name, (override, _, _) in ABLATIONS.items():
+            if is_active(name, base):
+                variants[name] = base.replace(**override)
+    seeds = replication_seeds(master_seed, replications)
+    columns = tuple(sorted({p.indicator for p in patterns}))
+    runs = run_replications(variants, seeds, columns, workers, progress)
+    comps = compare(patterns, runs["all"], base.start_year)
+    abl = {name: compare(patterns, runs[name], base.start_year)
+           for name in variants if name != "all"}
+    return Validation(base, seeds, patterns, comps, abl)
