@@ -68,7 +68,7 @@ def scaled(s: Scenario, orgs: int) -> Scenario:
     """The baseline territory scaled to ``orgs`` organisations at constant density."""
     base_orgs = s.n_firms + s.n_associations
     k = orgs / base_orgs
-    side = int(round(s.width * np.sqrt(k)))
+    side = round(s.width * float(np.sqrt(k)))
     return s.replace(width=side, height=side, n_communes=max(1, round(s.n_communes * k)),
                      n_bassins=max(1, round(s.n_bassins * k)),
                      n_firms=round(s.n_firms * k), n_associations=round(s.n_associations * k),

@@ -47,12 +47,12 @@ def test_every_scenario_file_runs(path: Path) -> None:
 class Watched(TerritoryModel):
     """The real model, recording what every alliance formation saw (no behaviour changed)."""
 
-    def form_alliances(self, a, b, rows, domain, commune, pilot=False, catalyst=-1):
+    def form_alliances(self, a, b, rows, domain, commune, pilot=False, catalyst=-1, until=None):
         self.seen_trust = getattr(self, "seen_trust", [])
         self.seen_trust.append(self.trust.trust[rows].copy())
         self.seen_worlds = getattr(self, "seen_worlds", [])
         self.seen_worlds.append((self.orgs.world[a].copy(), self.orgs.world[b].copy()))
-        return super().form_alliances(a, b, rows, domain, commune, pilot, catalyst)
+        return super().form_alliances(a, b, rows, domain, commune, pilot, catalyst, until)
 
 
 def test_invariants_hold_every_month(small: Scenario) -> None:

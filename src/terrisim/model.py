@@ -229,23 +229,25 @@ class TerritoryModel(Model):
 
     def mark_event(self, who: np.ndarray) -> None:
         """Shared event (meeting, forum, dialogue event): attendees become aware."""
-        orgs = self.orgs
-        orgs.aware[who] = True
-        firms = who[orgs.world[who] == ECONOMIC]
-        before = orgs.ladder[firms]
-        orgs.ladder[firms] = promote(before, EVENT)
-        self.tally.promoted[EVENT] += int((orgs.ladder[firms] != before).sum())
+        self.orgs.aware[who] = True
+        self._promote_firms(who, EVENT)
 
     def mark_workshop(self, who: np.ndarray, effort: float) -> None:
         """Co-development workshop: firms get involved; everybody learns the common language."""
         orgs = self.orgs
         orgs.aware[who] = True
-        firms = who[orgs.world[who] == ECONOMIC]
-        before = orgs.ladder[firms]
-        orgs.ladder[firms] = promote(before, WORKSHOP)
-        self.tally.promoted[WORKSHOP] += int((orgs.ladder[firms] != before).sum())
+        self._promote_firms(who, WORKSHOP)
         orgs.language[who] = learn_language(orgs.language[who], effort,
                                             self.scenario.language_learning)
+
+    def _promote_firms(self, who: np.ndarray, cause: int) -> None:
+        """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
+        twice: two projects in one month are one step of engagement), counting promotions."""
+        orgs = self.orgs
+        firms = np.unique(who[orgs.world[who] == ECONOMIC])
+        before = orgs.ladder[firms]
+        orgs.ladder[firms] = promote(before, cause)
+        self.tally.promoted[cause] += int((orgs.ladder[firms] != before).sum())
 
     def gathering_contacts(self, attendees: np.ndarray, per_attendee: float, intensity: float,
                            trust0: float, broker: int) -> None:
@@ -418,9 +420,9 @@ class TerritoryModel(Model):
         sel = sel[resolve_capacity(i[sel], j[sel], spare)]
         i, j, ci, cj, fr = i[sel], j[sel], ci[sel], cj[sel], fragile[sel]
         # the need addressed: the shared domain most fragile (relative) in either commune
-        bits = from_mask(fr)
-        score_i = np.where(bits & from_mask(self.fragile_bits[ci]), self.relative[ci], -np.inf)
-        score_j = np.where(bits & from_mask(self.fragile_bits[cj]), self.relative[cj], -np.inf)
+        bits, rel = from_mask(fr), self.relative_fragility
+        score_i = np.where(bits & from_mask(self.fragile_bits[ci]), rel[ci], -np.inf)
+        score_j = np.where(bits & from_mask(self.fragile_bits[cj]), rel[cj], -np.inf)
         use_j = score_j.max(axis=1) > score_i.max(axis=1)
         domain = np.where(use_j, score_j.argmax(axis=1), score_i.argmax(axis=1))
         commune = np.where(use_j, cj, ci)
@@ -461,11 +463,7 @@ class TerritoryModel(Model):
         np.add.at(orgs.active, a, 1)
         np.add.at(orgs.active, b, 1)
         orgs.ever_allied[a] = orgs.ever_allied[b] = True
-        firms = np.concatenate([a, b])
-        firms = firms[orgs.world[firms] == ECONOMIC]
-        before = orgs.ladder[firms]
-        orgs.ladder[firms] = promote(before, PROJECT)
-        self.tally.promoted[PROJECT] += int((orgs.ladder[firms] != before).sum())
+        self._promote_firms(np.concatenate([a, b]), PROJECT)
         self.tally.record_formed(self, ids)
         for cat in credit[credit >= 0]:
             self.catalysts[cat].seeded += 1
@@ -492,17 +490,19 @@ class TerritoryModel(Model):
         self._refresh_fragility()
 
     def _refresh_fragility(self) -> None:
-        self.relative = relative_fragility(self.territory)
+        """Fragility relative to the surroundings, and the fragile domains of each commune."""
+        self.relative_fragility = relative_fragility(self.territory)
         self.fragile_bits = fragile_masks(self.territory, self.scenario.fragile_margin)
-
-    @property
-    def relative_fragility(self) -> np.ndarray:
-        return self.relative
 
     def _measure(self) -> None:
         self.indicators = indicators.measure(self)
 
     # -- conveniences ----------------------------------------------------------------------
+    @property
+    def commune_stage(self) -> np.ndarray:
+        """Co-construction stage of each commune this month (index into indicators.STAGES)."""
+        return self.tally.stage
+
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` months (default: to the scenario's horizon)."""
         target = self.scenario.steps if steps is None else self.month + steps

@@ -1,0 +1,233 @@
+"""``terrisim calibrate RESULTS_DIR``: approximate Bayesian computation by rejection.
+
+Input: the results of a sweep over the uncertain parameters (``experiments/calibration.toml``: a
+Latin hypercube = draws from uniform priors, a few replications per point, the patterns'
+indicators kept at their dates).  For every design point the mean of each pattern's indicator
+over its replications is compared with the target in units of the tolerance; a point is
+*accepted* when every pattern is within its tolerance (ABC rejection with ε = the tolerances).
+The accepted points are the approximate posterior: their spread shows how tightly the patterns
+constrain each parameter.
+
+Because a few replications are noisy, the best points (accepted first, then by distance) are
+*confirmed*: each is re-run with more replications (new seeds) through the same validation as
+``terrisim validate``; the confirmed point with all patterns met and the smallest distance is
+proposed as the new defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Deviation (in tolerances) charged to a pattern whose event never happened in a point's runs.
+MISSING_DEVIATION = 3.0
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", metavar="RESULTS_DIR", type=Path,
+                   help="results of `terrisim sweep experiments/calibration.toml`")
+    p.add_argument("--confirm", type=int, default=8,
+                   help="best points re-run with more replications (default 8; 0: none)")
+    p.add_argument("--replications", type=int, default=20,
+                   help="replications of each confirmation run (default 20)")
+    p.add_argument("--seed", type=int, default=2016, help="master seed of the confirmations")
+    p.add_argument("--targets", type=Path, default=None, help="patterns file (default: the "
+                   "project's data/targets.toml)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output directory (default: RESULTS_DIR/calibration)")
+    p.add_argument("--next-round", type=Path, default=None, metavar="EXPERIMENT.toml",
+                   help="also write a second-round experiment whose ranges are narrowed to the "
+                   "best points (sequential ABC)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def point_deviations(runs: pd.DataFrame, patterns: list, factors: list[str],
+                     start_year: int) -> pd.DataFrame:
+    """Per design point: factor values, each pattern's mean and its deviation in tolerances."""
+    rows = []
+    for point, g in runs.groupby("point", sort=True):
+        row: dict[str, Any] = {"point": point, **g.iloc[0][factors].to_dict()}
+        for p in patterns:
+            month = p.month(start_year)
+            if month is None:
+                vals = g.sort_values("month").groupby("run_id")[p.indicator].last()
+            else:
+                vals = g.loc[g["month"] == month, p.indicator]
+            mean = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
+            row[p.id] = mean
+            row[f"dev_{p.id}"] = ((mean - p.target) / p.tolerance if not math.isnan(mean)
+                                  else MISSING_DEVIATION)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    devs = out[[f"dev_{p.id}" for p in patterns]].abs()
+    out["distance"] = np.sqrt((devs**2).mean(axis=1))
+    out["worst"] = devs.max(axis=1)
+    out["accepted"] = out["worst"] <= 1.0
+    return out.sort_values(["accepted", "distance"], ascending=[False, True])
+
+
+def posterior_figure(table: pd.DataFrame, factors: list[dict[str, Any]], path: Path) -> None:
+    """Prior (all points) against accepted points (or the best 5 %), per parameter."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chosen = table[table["accepted"]]
+    label = "accepted (all patterns within tolerance)"
+    if len(chosen) < 10:
+        chosen = table.nsmallest(max(10, len(table) // 20), "distance")
+        label = f"best {len(chosen)} points by distance"
+    n = len(factors)
+    cols = 5
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
+    for ax, f in zip(axes.flat, factors, strict=False):
+        name = f["name"]
+        bins = np.linspace(f["lo"], f["hi"], 16)
+        ax.hist(table[name], bins=bins, color="#cfd8dc", density=True, label="prior (sampled)")
+        ax.hist(chosen[name], bins=bins, color="#1565c0", alpha=0.75, density=True, label=label)
+        ax.set_title(name, fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9)
+    fig.suptitle("Calibration: where the patterns put each parameter (density)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.05, 1, 0.96))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def narrowed_ranges(best: pd.DataFrame, factors: list[dict[str, Any]],
+                    margin: float = 0.25) -> dict[str, tuple[float, float]]:
+    """Each factor's 5–95 % range over ``best``, widened by ``margin`` of its width on each
+    side and kept inside the original prior (the next round's uniform prior)."""
+    out = {}
+    for f in factors:
+        lo, hi = best[f["name"]].quantile([0.05, 0.95])
+        pad = margin * max(hi - lo, 1e-9)
+        lo, hi = max(f["lo"], lo - pad), min(f["hi"], hi + pad)
+        if f["type"] == "int":
+            lo, hi = math.floor(lo), math.ceil(hi)
+            if lo == hi:
+                hi = min(f["hi"], hi + 1) if hi < f["hi"] else hi
+                lo = lo if hi > lo else max(f["lo"], lo - 1)
+        out[f["name"]] = (lo, hi)
+    return out
+
+
+def next_round_text(record: dict[str, Any], ranges: dict[str, tuple[float, float]],
+                    path: Path) -> str:
+    """An experiment file for the next ABC round: same scenario, outputs and sizes."""
+    import os
+
+    exp = record["experiment"]
+    scenario = os.path.relpath(exp["scenario_file"], path.resolve().parent)
+    out = exp["output"]
+    fmt = lambda v: repr(int(v)) if float(v).is_integer() else f"{v:.6g}"  # noqa: E731
+    lines = [f"# Second round of the calibration: ranges narrowed by `terrisim calibrate "
+             f"--next-round` to the best points of {exp['name']} (sequential ABC).", "",
+             "[experiment]", f'name = "{exp["name"]}_round2"',
+             f'description = "Second ABC round after {exp["name"]}: narrowed uniform priors."',
+             f'scenario = "{scenario}"', f"replications = {exp['replications']}",
+             f"seed = {int(exp['seed']) + 1}", "", "[factors]"]
+    lines += [f"{n} = {{ range = [{fmt(lo)}, {fmt(hi)}] }}" for n, (lo, hi) in ranges.items()]
+    lines += ["", "[design]", 'type = "latin_hypercube"',
+              f"samples = {exp['design']['samples']}", "", "[output]",
+              f"steps = {out['months']}", "indicators = ["]
+    lines += [f'    "{name}",' for name in out["indicators"]] + ["]", ""]
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> int:
+    import sys
+
+    from tqdm import tqdm
+
+    from ..errors import UserError
+    from ..scenario import scenario_from_mapping
+    from ..sweep.storage import read_experiment_record
+    from .report import terminal_table
+    from .targets import load_targets
+    from .validate import validate
+
+    if args.confirm < 0 or args.replications < 2:
+        raise UserError("--confirm must be ≥ 0 and --replications ≥ 2")
+    record = read_experiment_record(args.results)
+    exp = record["experiment"]
+    factors = exp["factors"]
+    names = [f["name"] for f in factors]
+    files = sorted((args.results / "runs").glob("part-*.parquet"))
+    if not files:
+        raise UserError(f"{args.results}: no runs yet; run the calibration sweep first")
+    runs = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    patterns = load_targets(args.targets)
+    base = scenario_from_mapping(exp["base"], source=str(exp.get("scenario_file", "base")))
+    missing = [p.indicator for p in patterns if p.indicator not in runs.columns]
+    if missing:
+        raise UserError(f"{args.results}: the sweep did not keep {', '.join(missing)}; add them "
+                        "to [output] indicators of the experiment file")
+    table = point_deviations(runs, patterns, names, base.start_year)
+    out = args.out or args.results / "calibration"
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "points.csv", index=False)
+    posterior_figure(table, factors, out / "posterior.png")
+    accepted = table[table["accepted"]]
+    print(f"{len(table)} design points ({runs['run_id'].nunique()} runs); {len(accepted)} "
+          f"accepted with every pattern within its tolerance (ABC rejection).")
+    summary = (accepted if len(accepted) >= 10 else table.head(max(10, len(table) // 20)))
+    print(f"\nParameters over the {'accepted' if len(accepted) >= 10 else 'best'} "
+          f"{len(summary)} points (median [5 %, 95 %]; prior range):")
+    for f in factors:
+        q = summary[f["name"]].quantile([0.05, 0.5, 0.95])
+        print(f"  {f['name']:<24} {q[0.5]:9.3f} [{q[0.05]:.3f}, {q[0.95]:.3f}]   "
+              f"({f['lo']}–{f['hi']})")
+    if args.next_round is not None:
+        ranges = narrowed_ranges(summary, factors)
+        args.next_round.write_text(next_round_text(record, ranges, args.next_round))
+        print(f"\nnext round: {args.next_round}")
+    if args.confirm == 0:
+        print(f"\npoints: {out / 'points.csv'}  posterior: {out / 'posterior.png'}")
+        return 0
+
+    best: tuple[float, dict[str, Any], Any] | None = None
+    confirmations = []
+    bar = tqdm(total=args.confirm, unit="candidate", desc="confirm", disable=args.quiet,
+               file=sys.stderr, leave=False)
+    for _, cand in table.head(args.confirm).iterrows():
+        values = {n: (int(cand[n]) if f["type"] == "int" else float(cand[n]))
+                  for n, f in zip(names, factors, strict=True)}
+        v = validate(base.replace(**values), patterns, args.replications, args.seed,
+                     workers=args.workers)
+        devs = [abs(c.mean - c.pattern.target) / c.pattern.tolerance
+                if not math.isnan(c.mean) else MISSING_DEVIATION for c in v.comparisons]
+        dist = float(np.sqrt(np.mean(np.square(devs))))
+        confirmations.append({"point": int(cand["point"]), "all_met": v.all_met,
+                              "distance": dist, **values})
+        if v.all_met and (best is None or dist < best[0]):
+            best = (dist, values, v)
+        bar.update(1)
+    bar.close()
+    pd.DataFrame(confirmations).to_csv(out / "confirmations.csv", index=False)
+    if best is None:
+        print(f"\nNone of the {args.confirm} best points met every pattern with "
+              f"{args.replications} replications; see {out / 'confirmations.csv'}.")
+        return 1
+    dist, values, v = best
+    print(f"\nChosen point (distance {dist:.2f} tolerances, every pattern met with "
+          f"{args.replications} new replications):\n")
+    print(terminal_table(v))
+    lines = ["# accepted by terrisim calibrate", *(f"{k} = {val!r}" for k, val in
+                                                  values.items())]
+    (out / "accepted.toml").write_text("\n".join(lines) + "\n")
+    print(f"\naccepted values: {out / 'accepted.toml'}  (copy them into the scenario's "
+          f"defaults)\npoints: {out / 'points.csv'}  posterior: {out / 'posterior.png'}")
+    return 0
