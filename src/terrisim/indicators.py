@@ -18,6 +18,7 @@ Mesa's DataCollector under the same name.  Sources of the definitions:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,18 @@ class Tally:
             c = model.orgs.commune[side]
             fresh = np.isnan(self.commune_first[c])
             self.commune_first[c[fresh]] = month
+
+
+@functools.cache
+def indicator_names() -> tuple[str, ...]:
+    """Names of every indicator, in collection order (read from a tiny model at month 0, so the
+    list is never restated by hand)."""
+    from .model import TerritoryModel
+    from .scenario import Scenario
+
+    tiny = Scenario(width=10, height=10, n_communes=2, n_bassins=1, n_firms=4, n_associations=4,
+                    n_catalysts=1, steps=1)
+    return tuple(TerritoryModel(tiny, seed=0).indicators)
 
 
 def commune_stage(coconstruction: np.ndarray, streak: np.ndarray, growing: int,

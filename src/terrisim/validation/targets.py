@@ -66,18 +66,14 @@ def default_targets_path() -> Path:
 
 def load_targets(path: str | Path | None = None) -> list[Pattern]:
     """Read and check a targets file (default: the project's own)."""
-    from ..model import TerritoryModel  # noqa: F401  (indicator names come from the model)
-    from ..scenario import Scenario
-    from ..simulate import run_simulation
+    from ..indicators import indicator_names
 
     path = Path(path) if path is not None else default_targets_path()
     data = read_toml(path)
     entries = data.get("pattern")
     if not isinstance(entries, list) or not entries:
         raise UserError(f"{path}: expected one or more [[pattern]] tables")
-    known = set(run_simulation(Scenario(width=10, height=10, n_communes=4, n_bassins=1,
-                                        n_firms=20, n_associations=10, n_catalysts=1, steps=1),
-                               seed=0).columns)
+    known = set(indicator_names())
     patterns, seen = [], set()
     for k, entry in enumerate(entries, start=1):
         where = f"{path}: pattern {k}"

@@ -1,0 +1,175 @@
+"""``terrisim sweep EXPERIMENT.toml``: run an experiment on this machine, Dask or SLURM.
+
+Light at import time (``terrisim --help`` imports it): everything heavy is imported in
+:func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Declare the options (called by terrisim.cli for every command line)."""
+    p.add_argument("experiment", metavar="EXPERIMENT.toml", type=Path,
+                   help="experiment file (see experiments/ and docs/experiments.md)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results directory (default: results/<experiment name>); re-running "
+                        "the same command into it resumes an interrupted sweep")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local worker processes (default: the number of CPU cores)")
+    where.add_argument("--serial", action="store_true",
+                       help="run in this process, one run after the other (for debugging)")
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--cluster", choices=["slurm"], default=None,
+                       help="create a Dask cluster on SLURM (dask-jobqueue) for this sweep")
+    p.add_argument("--connect-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="how long to try reaching the Dask scheduler, and to wait for its "
+                        "first worker (default 30)")
+    slurm = p.add_argument_group("SLURM options (with --cluster slurm)")
+    slurm.add_argument("--queue", help="SLURM partition")
+    slurm.add_argument("--account", help="SLURM account to charge")
+    slurm.add_argument("--jobs", type=int, default=1, help="number of SLURM jobs (default 1)")
+    slurm.add_argument("--cores", type=int, default=8,
+                       help="cores per job; one single-threaded worker per core (default 8)")
+    slurm.add_argument("--memory", default=None,
+                       help="memory per job, e.g. 16GB (default: 2GB per core)")
+    slurm.add_argument("--walltime", default="01:00:00",
+                       help="wall time per job, HH:MM:SS (default 01:00:00)")
+    slurm.add_argument("--job-extra", action="append", default=[], metavar="DIRECTIVE",
+                       help="extra #SBATCH directive, e.g. --job-extra='--qos=short' "
+                            "(repeatable)")
+    slurm.add_argument("--print-job-script", action="store_true",
+                       help="print the sbatch script the jobs would use, and exit")
+    p.add_argument("--restart", action="store_true",
+                   help="delete existing results in the output directory and start over")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="run again the runs recorded as failed")
+    p.add_argument("--runs-per-task", type=int, default=None, metavar="N",
+                   help="runs batched in one task (default: from the file, else automatic)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the experiment file and print the plan, without running")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Validate, run (or resume) the sweep and print a summary.
+
+    Exit status: 0 when every run succeeded, 1 when some failed, 130 when interrupted.
+    """
+    from .design import build_design
+    from .engine import run_sweep
+    from .executors import ExecutorSpec, slurm_cluster
+    from .experiment import load_experiment
+
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+    if args.runs_per_task is not None and args.runs_per_task < 1:
+        raise UserError(f"--runs-per-task must be at least 1 (got {args.runs_per_task})")
+    if args.jobs < 1 or args.cores < 1:
+        raise UserError("--jobs and --cores must be at least 1")
+    if args.scheduler is not None and not args.scheduler.strip():
+        raise UserError("--scheduler needs an address such as tcp://HOST:8786")
+    experiment = load_experiment(args.experiment)
+    out = args.out or Path("results") / experiment.name
+    slurm_opts: dict[str, Any] = {"queue": args.queue, "account": args.account,
+                                  "jobs": args.jobs, "cores": args.cores, "memory": args.memory,
+                                  "walltime": args.walltime, "job_extra": args.job_extra,
+                                  "log_directory": str(out / "slurm-logs")}
+    if args.print_job_script:
+        if args.cluster != "slurm":
+            raise UserError("--print-job-script goes with --cluster slurm")
+        print(slurm_cluster(slurm_opts).job_script())
+        return 0
+    if args.dry_run:
+        design = build_design(experiment)
+        print(plan_text(experiment, design.n_points, design.n_runs, out))
+        return 0
+    if args.serial:
+        spec = ExecutorSpec("serial")
+    elif args.scheduler:
+        spec = ExecutorSpec("dask", scheduler=args.scheduler, timeout=args.connect_timeout)
+    elif args.cluster == "slurm":
+        spec = ExecutorSpec("slurm", slurm=slurm_opts)
+    else:
+        spec = ExecutorSpec("local", workers=args.workers)
+
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _interrupt)   # a scheduler's kill: save, then stop
+    try:
+        summary = run_sweep(experiment, out, spec, restart=args.restart,
+                            retry_failed=args.retry_failed, progress=not args.quiet,
+                            runs_per_task=args.runs_per_task)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(summary_text(summary))
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed_total else 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def plan_text(experiment: Any, n_points: int, n_runs: int, out: Path) -> str:
+    """What --dry-run prints: the design's size, factor levels and kept outputs."""
+    lines = [f"{experiment.path}: experiment '{experiment.name}' — {experiment.design.type}, "
+             f"{n_points:,} points × {experiment.replications} replications = {n_runs:,} runs",
+             f"scenario: {experiment.scenario_path}", "factors:"]
+    for f in experiment.factors:
+        unit = f" {f.spec.unit}" if f.spec.unit not in ("", "-") else ""
+        if f.values is not None:
+            shown = ", ".join(str(v) for v in f.values)
+            lines.append(f"  {f.name}{unit and ' (' + unit.strip() + ')'}: {shown}")
+        else:
+            lines.append(f"  {f.name}{unit and ' (' + unit.strip() + ')'}: {f.distribution} "
+                         f"on [{f.lo:g}, {f.hi:g}]")
+    o = experiment.output
+    kept = "all indicators" if o.indicators is None else f"{len(o.indicators)} indicators"
+    steps = {"final": "final month", "all": "every month", "every": f"every {o.every} months",
+             "months": "months " + ", ".join(map(str, o.months))}[o.steps]
+    lines += [f"keeps: {kept}, {steps}", f"results: {out}"]
+    return "\n".join(lines)
+
+
+def summary_text(s: Any) -> str:
+    """A few lines: what was done, how fast, where it is, what failed, what to do next."""
+    done = s.done_before + s.executed
+    head = (f"{s.name}: {done:,} of {s.n_runs:,} runs done, {s.failed_total:,} failed")
+    if s.executed:
+        runs = "run" if s.executed == 1 else "runs"
+        head += (f" — {s.executed:,} {runs} now in {_duration(s.wall_seconds)} "
+                 f"({s.runs_per_second:.2f} runs/s) on {s.executor}")
+    elif s.done_before == s.n_runs:
+        head += " — nothing left to run"
+    lines = [head]
+    if s.executed and s.worker_cpu_seconds > 0:
+        lines.append(f"model: {s.worker_cpu_seconds / s.executed:.2f} s CPU a run; "
+                     f"orchestration and idle time {100 * s.overhead_share:.1f} % of the "
+                     f"workers' time (start-up {s.startup_seconds:.1f} s)")
+    lines.append(f"results: {s.out}/runs  (failures: {s.out}/failures)")
+    if s.first_failures:
+        lines.append("first failures:")
+        lines += [f"  {line.splitlines()[0][:300]}" for line in s.first_failures]
+    if s.interrupted:
+        lines.append("interrupted: completed runs are saved; re-run the same command to "
+                     "resume with only the missing runs")
+    elif s.complete:
+        lines.append(f"next: terrisim report {s.out}")
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    m, sec = divmod(round(seconds), 60)
+    return f"{m} min {sec:02d} s" if m < 60 else f"{m // 60} h {m % 60:02d} min"
+
