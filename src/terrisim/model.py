@@ -43,7 +43,7 @@ from .alliances import (
     world_pair_index,
 )
 from .domains import from_mask
-from .encounters import build_kernel, spontaneous, tiers_lieux_visits
+from .encounters import build_kernel, pick_neighbours, spontaneous, tiers_lieux_visits
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .organisations import ECONOMIC, build_organisations, members_by_commune
 from .scenario import Scenario
@@ -206,11 +206,8 @@ class TerritoryModel(Model):
             return
         counts = self.rng.poisson(s.initial_acquaintances / 2.0, size=self.orgs.n)
         src = np.repeat(np.arange(self.orgs.n, dtype=np.int32), counts)
-        cum = k.cumweight[src]
-        u = self.rng.random(len(src)) * cum[:, -1]
-        col = np.minimum((cum <= u[:, None]).sum(axis=1), cum.shape[1] - 1)
-        dst = k.neighbours[src, col]
-        keep = (self.orgs.world[dst] != self.orgs.world[src]) & (cum[:, -1] > 0)
+        dst = pick_neighbours(k, src, self.rng.random(len(src)))
+        keep = (dst >= 0) & (self.orgs.world[np.maximum(dst, 0)] != self.orgs.world[src])
         src, dst = src[keep], dst[keep]
         keys = np.unique(self.trust.pair_keys(src, dst))
         t0 = self.rng.uniform(s.initial_trust, s.alliance_threshold, size=len(keys))
@@ -342,8 +339,10 @@ class TerritoryModel(Model):
             np.maximum.at(first_trust, inv, t0[new])
             first_broker = np.full(len(nk), -1, dtype=np.int16)
             np.maximum.at(first_broker, inv, br[new])
-            tt.insert(nk, first_trust, first_broker)
-            rows = tt.find(keys)
+            at = tt.insert(nk, first_trust, first_broker)
+            # rows after insertion: known pairs shift by the new keys before them
+            rows[~new] += np.searchsorted(nk, keys[~new])
+            rows[new] = at[inv]
         brokered = br >= 0
         if brokered.any():  # credit the catalyst that brought a pair together
             r = rows[brokered]

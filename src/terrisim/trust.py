@@ -125,10 +125,11 @@ class TrustTable:
         ok[ok] = self.key[pos[ok]] == keys[ok]
         return np.where(ok, pos, -1)
 
-    def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray) -> None:
-        """Add unknown pairs (``keys`` unique and not yet in the table) with trust ``trust0``."""
+    def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray) -> np.ndarray:
+        """Add unknown pairs (``keys`` unique and not yet in the table) with trust ``trust0``;
+        returns the row where each key now is."""
         if len(keys) == 0:
-            return
+            return np.zeros(0, dtype=np.int64)
         order = np.argsort(keys)
         keys, trust0, broker = keys[order], trust0[order], broker[order]
         pos = np.searchsorted(self.key, keys)
@@ -138,6 +139,9 @@ class TrustTable:
         self.trust = np.insert(self.trust, pos, trust0)
         self.broker = np.insert(self.broker, pos, broker.astype(np.int16))
         self.allied = np.insert(self.allied, pos, False)
+        rows = np.empty(len(keys), dtype=np.int64)
+        rows[order] = pos + np.arange(len(keys))
+        return rows
 
     def forget(self, below: float) -> int:
         """Drop relationships whose trust fell below ``below`` (never an allied pair)."""
