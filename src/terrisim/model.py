@@ -110,7 +110,8 @@ def all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
 def set_layer(grid: OrthogonalMooreGrid, name: str, values: np.ndarray) -> None:
     """Write a (W, H) array into the grid's property layer ``name`` (created on first use).
 
-    The only place that touches Mesa property layers, so a change of Mesa API stays local.
+    The only place that touches Mesa property layers (3.5 has no public accessor for a layer
+    object, hence the private mapping), so a change of Mesa API stays local.
     """
     layers = grid._mesa_property_layers
     if name not in layers:
@@ -175,7 +176,7 @@ class TerritoryModel(Model):
 
     # -- set-up ----------------------------------------------------------------------------
     def _create_agents(self) -> None:
-        s, orgs, cells = self.scenario, self.orgs, self.grid._cells
+        s, orgs, cells = self.scenario, self.orgs, self.grid
         c = self.territory.n_communes
         for idx in range(orgs.n):
             cls = Mayor if idx < c else (Firm if orgs.world[idx] == ECONOMIC else Association)

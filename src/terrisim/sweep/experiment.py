@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import InputError
 from ..scenario import (
     GROUPS,
     ParamSpec,
@@ -63,15 +63,8 @@ MAX_RUNS = 10_000_000
 MAX_SEED = 2**63 - 1
 
 
-class ExperimentError(UserError, ValueError):
+class ExperimentError(InputError):
     """An experiment file that cannot be used; the message names file, key and allowed values."""
-
-    def __init__(self, source: str, key: str | None, message: str) -> None:
-        self.source = source
-        self.key = key
-        self.detail = message
-        where = f"{source}: key '{key}'" if key else source
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)

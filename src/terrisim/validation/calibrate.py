@@ -93,9 +93,11 @@ def posterior_figure(table: pd.DataFrame, factors: list[dict[str, Any]], path: P
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
     for ax, f in zip(axes.flat, factors, strict=False):
         name = f["name"]
-        bins = np.linspace(f["lo"], f["hi"], 16)
-        ax.hist(table[name], bins=bins, color="#cfd8dc", density=True, label="prior (sampled)")
-        ax.hist(chosen[name], bins=bins, color="#1565c0", alpha=0.75, density=True, label=label)
+        bins = (np.arange(f["lo"] - 0.5, f["hi"] + 1.0) if f["type"] == "int"
+                else np.linspace(f["lo"], f["hi"], 16))
+        ax.hist(chosen[name], bins=bins, color="#1565c0", alpha=0.8, density=True, label=label)
+        ax.hist(table[name], bins=bins, color="#37474f", histtype="step", lw=1.2, density=True,
+                label="prior (all sampled points)")
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.set_yticks([])
