@@ -102,7 +102,8 @@ def test_maintenance_prefers_trusted_partners_within_limited_time() -> None:
 def test_trust_table_is_sparse_sorted_and_forgets() -> None:
     tt = trust.TrustTable(1000)
     keys = tt.pair_keys(np.array([5, 9, 1]), np.array([3, 2, 999]))
-    tt.insert(keys, np.array([0.5, 0.01, 0.3]), np.full(3, -1, dtype=np.int16))
+    tt.insert(keys, np.array([0.5, 0.01, 0.3]), np.full(3, -1, dtype=np.int16),
+              np.ones(1000, dtype=np.uint16))
     assert len(tt) == 3 and np.all(np.diff(tt.key) > 0)
     assert tt.find(tt.pair_keys(np.array([3]), np.array([5])))[0] >= 0   # symmetric
     assert tt.find(tt.pair_keys(np.array([3]), np.array([6])))[0] == -1

@@ -79,7 +79,7 @@ def validate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def test_calibrated_baseline_meets_every_pattern(tmp_path: Path) -> None:
-    r = validate(str(SCENARIOS / "baseline.toml"), "--replications", "10", "--out", "v",
+    r = validate(str(SCENARIOS / "baseline.toml"), "--replications", "30", "--out", "v",
                  cwd=tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
     table = pd.read_csv(tmp_path / "v" / "validation.csv")

@@ -96,9 +96,10 @@ class Association(OrganisationAgent):
 class Mayor(OrganisationAgent):
     """The mayor of a commune; the commune is the public actor in alliances (index = commune).
 
-    Each month the mayor decides whether to convene a meeting between local organisations and
-    whether to hold a territorial dialogue forum; priority roles (survey Q8) are active at full
-    rate, secondary ones at ``secondary_role_factor`` of it.
+    Each month the mayor convenes the meetings between local organisations and the territorial
+    dialogue forums of its plan (:func:`terrisim.mayors.monthly_plan`: priority roles of survey
+    Q8 at full rate, secondary ones at ``secondary_role_factor`` of it), drawn for all mayors at
+    once by the model before they are activated.
     """
 
     kind = "mayor"
@@ -111,16 +112,12 @@ class Mayor(OrganisationAgent):
     def priorities(self) -> list[str]:
         return [r for r, on in zip(ROLES, self.orgs.priorities[self.index], strict=True) if on]
 
-    def role_rate(self, role: int, rate: float) -> float:
-        s = self.model.scenario
-        return rate * (1.0 if self.orgs.priorities[self.index, role] else s.secondary_role_factor)
-
     def step(self) -> None:
         s = self.model.scenario
-        rng = self.model.rng
-        for _ in range(rng.poisson(self.role_rate(0, s.meeting_rate))):
+        meetings, forums = self.model.mayor_plan[self.index]
+        for _ in range(meetings):
             self.model.request_meeting(self.index, s.meeting_size, forum=False)
-        for _ in range(rng.poisson(self.role_rate(1, s.dialogue_rate))):
+        for _ in range(forums):
             self.model.request_meeting(self.index, s.dialogue_size, forum=True)
 
     def details(self) -> dict[str, Any]:

@@ -77,6 +77,7 @@ class CatalystState:
     area_orgs: np.ndarray            # organisations of its bassins
     area_communes: np.ndarray
     area_weight: np.ndarray          # sampling weight of area_orgs by origin
+    area_cum: np.ndarray             # its cumulative sum (static: used for event invitations)
     outside_orgs: np.ndarray         # organisations elsewhere (inter-territorial invitations)
     listening_left: float            # days of listening still needed
     funded_until: int | None         # month when experimental funding ends (None: sustained)
@@ -106,6 +107,7 @@ class CatalystState:
         weight = np.asarray(ORIGIN_WORLD_WEIGHT[origin])[orgs.world[area]]
         return cls(number=number, origin=origin, bassins=np.asarray(bassins), area_orgs=area,
                    area_communes=communes, area_weight=weight / weight.sum(),
+                   area_cum=np.cumsum(weight / weight.sum()),
                    outside_orgs=np.flatnonzero(~in_area).astype(np.int32),
                    listening_left=s.listening_days * len(communes),
                    funded_until=s.catalyst_start + s.funding_horizon)
@@ -181,10 +183,9 @@ def _sample_area(st: CatalystState, model: TerritoryModel, n: int,
     (aware ones three times as likely when ``prefer_aware``: the catalyst knows them)."""
     if n <= 0 or len(st.area_orgs) == 0:
         return np.zeros(0, dtype=np.int32)
-    w = st.area_weight
+    cum = st.area_cum
     if prefer_aware:
-        w = w * (1.0 + 2.0 * model.orgs.aware[st.area_orgs])
-    cum = np.cumsum(w)
+        cum = np.cumsum(st.area_weight * (1.0 + 2.0 * model.orgs.aware[st.area_orgs]))
     pick = np.searchsorted(cum, model.rng.random(n) * cum[-1], side="right")
     pick = np.minimum(pick, len(cum) - 1)
     if prefer_aware:   # introductions: repeats are fine (one org, several introductions)
@@ -197,7 +198,8 @@ def hold_event(st: CatalystState, model: TerritoryModel) -> None:
     s, rng = model.scenario, model.rng
     n_out = rng.binomial(s.event_size, s.long_range_share) if len(st.outside_orgs) else 0
     inside = _sample_area(st, model, s.event_size - n_out, prefer_aware=False)
-    outside = rng.choice(st.outside_orgs, size=min(n_out, len(st.outside_orgs)), replace=False)
+    outside = np.unique(st.outside_orgs[rng.integers(len(st.outside_orgs), size=n_out)]
+                        if n_out else st.outside_orgs[:0])
     attendees = np.concatenate([inside, outside]).astype(np.int32)
     st.events_held += 1
     model.mark_event(attendees)
@@ -295,6 +297,8 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
         members = np.append(members, commune)
     members = members.astype(np.int32)
     ia, ib = np.triu_indices(len(members), k=1)
+    cross = orgs.world[members[ia]] != orgs.world[members[ib]]   # the pairs trust is kept for
+    ia, ib = ia[cross], ib[cross]
     e = Experiment(number=model.next_experiment_number(), catalyst=st.number, commune=commune,
                    domain=domain, members=members, pair_a=members[ia], pair_b=members[ib],
                    start=model.month, end=model.month + s.experiment_months)

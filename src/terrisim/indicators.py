@@ -19,6 +19,7 @@ Mesa's DataCollector under the same name.  Sources of the definitions:
 from __future__ import annotations
 
 import functools
+import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -204,8 +205,8 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     out["first_catalysed_alliance_month"] = float(tally.first_catalysed)
     firsts = tally.commune_first[~np.isnan(tally.commune_first)]
     out["communes_with_alliance"] = float(len(firsts) / c)
-    out["median_commune_first_alliance_month"] = (float(np.median(firsts)) if len(firsts)
-                                                  else np.nan)
+    out["median_commune_first_alliance_month"] = (float(statistics.median(firsts.tolist()))
+                                                  if len(firsts) else np.nan)
     cats = model.catalysts
     out["catalysts_active"] = float(sum(st.active for st in cats))
     out["catalyst_days_animation"] = float(sum(st.days_animation for st in cats))
@@ -239,7 +240,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     # relationships
     out["relationships"] = float(len(tt))
     out["mean_trust"] = float(tt.trust.mean()) if len(tt) else 0.0
-    out["relationships_above_threshold"] = float((tt.trust >= s.alliance_threshold).sum())
+    out["relationships_above_threshold"] = float(len(model.strong))
     out["encounters"] = float(tally.encounters)
     out["meetings"] = float(tally.meetings)
     out["promoted_by_event"] = float(tally.promoted[0])
@@ -301,9 +302,6 @@ def _trust_impact(model: TerritoryModel, stage_share: np.ndarray) -> float:
     alliance-level trust in another world), half 'trust of territories' (share of communes
     whose co-construction dynamic grows or is anchored)."""
     tt, orgs = model.trust, model.orgs
-    strong = tt.trust >= model.scenario.alliance_threshold
-    i, j = tt.i[strong], tt.j[strong]
-    cross = orgs.world[i] != orgs.world[j]
-    people = np.zeros(orgs.n, dtype=bool)
-    people[i[cross]] = people[j[cross]] = True
+    people = np.zeros(orgs.n, dtype=bool)   # every tracked pair is between two worlds
+    people[tt.i[model.strong]] = people[tt.j[model.strong]] = True
     return float(0.5 * people.mean() + 0.5 * (stage_share[2] + stage_share[3]))

@@ -86,3 +86,16 @@ def priority_probabilities(profile_weights: np.ndarray, anchors: np.ndarray) -> 
                 hi = mid
         out[:, r] = np.minimum(1.0, hi * lean)
     return out
+
+
+def role_rates(priorities: np.ndarray, meeting_rate: float, dialogue_rate: float,
+               secondary: float) -> np.ndarray:
+    """(C, 2) monthly rates of meetings and forums of each mayor: full rate for a priority
+    role (convene = role 0, dialogue = role 1), ``secondary`` of it otherwise."""
+    factor = np.where(priorities[:, :2], 1.0, secondary)
+    return factor * np.array([meeting_rate, dialogue_rate])
+
+
+def monthly_plan(rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """How many meetings and forums each mayor holds this month (Poisson counts)."""
+    return rng.poisson(rates)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from mesa import Model
 from mesa.datacollection import DataCollector
-from mesa.discrete_space import OrthogonalMooreGrid
+from mesa.discrete_space import OrthogonalVonNeumannGrid
 
 from . import catalysis, indicators
 from .agents import Association, Catalyst, Firm, Mayor
@@ -45,6 +45,7 @@ from .alliances import (
 from .domains import from_mask
 from .encounters import build_kernel, pick_neighbours, spontaneous, tiers_lieux_visits
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
+from .mayors import monthly_plan, role_rates
 from .organisations import ECONOMIC, build_organisations, members_by_commune
 from .scenario import Scenario
 from .territory import (
@@ -56,9 +57,9 @@ from .territory import (
 )
 from .trust import (
     TrustTable,
+    cross_world_speed,
     decay,
     gain_rate,
-    language_speed,
     learn_language,
     maintenance_probability,
     penalise,
@@ -75,9 +76,24 @@ class ContactBuffer:
 
     def __init__(self) -> None:
         self.parts: list[tuple[np.ndarray, ...]] = []
+        self.row_parts: list[tuple[np.ndarray, float]] = []
 
-    def add(self, a: np.ndarray, b: np.ndarray, intensity: float | np.ndarray,
-            trust0: float, broker: int) -> None:
+    def add_rows(self, rows: np.ndarray, intensity: float) -> None:
+        """Contacts between pairs already in the trust table, given by their current rows
+        (cheaper: no lookup; the model shifts them if new pairs are inserted first)."""
+        if len(rows):
+            self.row_parts.append((rows, intensity))
+
+    def drain_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        parts, self.row_parts = self.row_parts, []
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        sizes = [len(p[0]) for p in parts]
+        return (np.concatenate([p[0] for p in parts]),
+                np.repeat(np.array([p[1] for p in parts], dtype=float), sizes))
+
+    def add(self, a: np.ndarray, b: np.ndarray, intensity: float, trust0: float,
+            broker: int) -> None:
         """Record contacts between ``a[k]`` and ``b[k]`` (``intensity`` units each; pairs that
         did not know each other start at ``trust0``; ``broker`` is a catalyst number or -1)."""
         if len(a) == 0:
@@ -94,11 +110,23 @@ class ContactBuffer:
         sizes = [len(p[0]) for p in parts]
         a = np.concatenate([p[0] for p in parts])
         b = np.concatenate([p[1] for p in parts])
-        q = np.concatenate([np.broadcast_to(p[2], n) if np.ndim(p[2]) else np.full(n, p[2])
-                            for p, n in zip(parts, sizes, strict=True)])
+        q = np.repeat(np.array([p[2] for p in parts], dtype=float), sizes)
         t0 = np.repeat(np.array([p[3] for p in parts], dtype=float), sizes)
         br = np.repeat(np.array([p[4] for p in parts], dtype=np.int16), sizes)
         return a, b, q, t0, br
+
+
+class IndicatorCollector(DataCollector):
+    """Mesa's DataCollector for the model's indicators, which are plain floats computed once a
+    month: it stores them as they are instead of calling and deep-copying one reporter per
+    indicator (same ``model_vars`` and DataFrame as the base class, a tenth of the cost)."""
+
+    def collect(self, model: TerritoryModel) -> None:
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        values = model.indicators
+        for name, column in self.model_vars.items():
+            column.append(values[name])
 
 
 @functools.cache
@@ -107,7 +135,7 @@ def all_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n, k=1)
 
 
-def set_layer(grid: OrthogonalMooreGrid, name: str, values: np.ndarray) -> None:
+def set_layer(grid: OrthogonalVonNeumannGrid, name: str, values: np.ndarray) -> None:
     """Write a (W, H) array into the grid's property layer ``name`` (created on first use).
 
     The only place that touches Mesa property layers (3.5 has no public accessor for a layer
@@ -133,7 +161,8 @@ class TerritoryModel(Model):
         rng = self.rng
 
         self.territory = build_territory(s, rng)
-        self.grid = OrthogonalMooreGrid((s.width, s.height), torus=False, random=self.random)
+        self.grid = OrthogonalVonNeumannGrid((s.width, s.height), torus=False,
+                                             random=self.random)
         set_layer(self.grid, "commune", self.territory.commune_of_cell)
         set_layer(self.grid, "mountain", self.territory.mountain)
         self.orgs = build_organisations(s, self.territory, rng)
@@ -152,13 +181,16 @@ class TerritoryModel(Model):
         self._create_agents()
         self.catalysts = [a.state for a in self.agents_by_type.get(Catalyst, [])]
         self._seed_acquaintances()
+        self.strong = np.flatnonzero(self.trust.trust >= s.alliance_threshold)
 
+        self.mayor_rates = role_rates(self.orgs.priorities, s.meeting_rate, s.dialogue_rate,
+                                      s.secondary_role_factor)
         self.help = 1.0 + (s.partnership_help - 1.0) * np.where(
             self.orgs.priorities[:, 2], 1.0, s.secondary_role_factor)
         self.tally = indicators.Tally.create(self)
         self.indicators: dict[str, float] = {}
         self._measure()
-        self.datacollector = DataCollector(model_reporters={
+        self.datacollector = IndicatorCollector(model_reporters={
             name: (lambda m, k=name: m.indicators[k]) for name in self.indicators})
         self.datacollector.collect(self)
 
@@ -212,7 +244,8 @@ class TerritoryModel(Model):
         src, dst = src[keep], dst[keep]
         keys = np.unique(self.trust.pair_keys(src, dst))
         t0 = self.rng.uniform(s.initial_trust, s.alliance_threshold, size=len(keys))
-        self.trust.insert(keys, t0, np.full(len(keys), -1, dtype=np.int16))
+        self.trust.insert(keys, t0, np.full(len(keys), -1, dtype=np.int16),
+                          self.orgs.interests)
 
     # -- services used by agents -----------------------------------------------------------
     def request_meeting(self, commune: int, size: int, forum: bool) -> None:
@@ -242,7 +275,9 @@ class TerritoryModel(Model):
         """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
         twice: two projects in one month are one step of engagement), counting promotions."""
         orgs = self.orgs
-        firms = np.unique(who[orgs.world[who] == ECONOMIC])
+        listed = np.zeros(orgs.n, dtype=bool)
+        listed[who] = True
+        firms = np.flatnonzero(listed & (orgs.world == ECONOMIC))
         before = orgs.ladder[firms]
         orgs.ladder[firms] = promote(before, cause)
         self.tally.promoted[cause] += int((orgs.ladder[firms] != before).sum())
@@ -254,8 +289,7 @@ class TerritoryModel(Model):
         if n < 2 or per_attendee <= 0:
             return
         m = self.rng.poisson(per_attendee * n / 2.0)
-        a = attendees[self.rng.integers(n, size=m)]
-        b = attendees[self.rng.integers(n, size=m)]
+        a, b = attendees[self.rng.integers(n, size=(2, m))]
         keep = a != b
         self.contacts.add(a[keep], b[keep], intensity, trust0, broker)
 
@@ -266,11 +300,13 @@ class TerritoryModel(Model):
         self.tally.new_month()
         if Catalyst in self.agents_by_type:
             self.agents_by_type[Catalyst].shuffle_do("step")
+        self.mayor_plan = monthly_plan(self.mayor_rates, self.rng)
         self.agents_by_type[Mayor].shuffle_do("step")
         self._hold_meetings()
         a, b = spontaneous(self.kernel, s, self.rng)
         self.tally.encounters = len(a)
-        self.contacts.add(a, b, 1.0, s.initial_trust, -1)
+        cross = self.orgs.world[a] != self.orgs.world[b]   # only those can matter (see trust)
+        self.contacts.add(a[cross], b[cross], 1.0, s.initial_trust, -1)
         a, b = tiers_lieux_visits(self.kernel, self.rng)
         self.tally.encounters += len(a)
         self.contacts.add(a, b, 1.0, s.initial_trust, -1)
@@ -293,6 +329,7 @@ class TerritoryModel(Model):
     def _hold_meetings(self) -> None:
         """Meetings (everyone meets everyone) and forums (a few conversations each)."""
         s = self.scenario
+        attended = []
         for commune, size, forum in self.meetings:
             lo, hi = self.member_start[commune], self.member_start[commune + 1]
             local = self.members[lo:hi]
@@ -301,12 +338,14 @@ class TerritoryModel(Model):
                 continue
             who = self.rng.choice(local, size=min(size, len(local)), replace=False)
             who = np.append(who, commune).astype(np.int32)
-            self.mark_event(who)
+            attended.append(who)
             if forum:
                 self.gathering_contacts(who, s.event_contacts, 1.0, s.initial_trust, -1)
             else:
                 ia, ib = all_pairs(len(who))
                 self.contacts.add(who[ia], who[ib], 1.0, s.initial_trust, -1)
+        if attended:   # everybody who attended a meeting or forum this month is now aware
+            self.mark_event(np.concatenate(attended))
         self.tally.meetings = len(self.meetings)
         self.meetings = []
 
@@ -319,13 +358,13 @@ class TerritoryModel(Model):
             return
         attention = maintenance_probability(tt.i, tt.j, tt.trust,
                                             s.maintenance_rate * self.orgs.activity)
-        sel = self.rng.random(len(tt)) < attention
-        self.contacts.add(tt.i[sel], tt.j[sel], 1.0, s.initial_trust, -1)
+        self.contacts.add_rows(np.flatnonzero(self.rng.random(len(tt)) < attention), 1.0)
 
     def _update_trust(self) -> None:
         """Apply every contact of the month at once; decay the rest; forget faded ties."""
         s, orgs, tt = self.scenario, self.orgs, self.trust
         a, b, q, t0, br = self.contacts.drain()
+        known, q_known = self.contacts.drain_rows()
         # only relationships between worlds are tracked: alliances need two worlds, and peer
         # ties within a world are outside the model's question (*assumption*, see ODD)
         keep = orgs.world[a] != orgs.world[b]
@@ -340,21 +379,22 @@ class TerritoryModel(Model):
             np.maximum.at(first_trust, inv, t0[new])
             first_broker = np.full(len(nk), -1, dtype=np.int16)
             np.maximum.at(first_broker, inv, br[new])
-            at = tt.insert(nk, first_trust, first_broker)
             # rows after insertion: known pairs shift by the new keys before them
             rows[~new] += np.searchsorted(nk, keys[~new])
+            known = known + np.searchsorted(nk, tt.key[known])
+            at = tt.insert(nk, first_trust, first_broker, orgs.interests)
             rows[new] = at[inv]
         brokered = br >= 0
         if brokered.any():  # credit the catalyst that brought a pair together
             r = rows[brokered]
             unclaimed = tt.broker[r] < 0
             tt.broker[r[unclaimed]] = br[brokered][unclaimed]
-        contact = np.bincount(rows, weights=q, minlength=len(tt))
+        contact = np.bincount(np.concatenate([rows, known]),
+                              weights=np.concatenate([q, q_known]), minlength=len(tt))
         touched = np.flatnonzero(contact)
         i, j = tt.i[touched], tt.j[touched]
         factor = s.cross_world_factor if s.cross_world_penalty else 1.0
-        speed = language_speed(orgs.world[i], orgs.world[j], orgs.language[i],
-                               orgs.language[j], factor)
+        speed = cross_world_speed(orgs.language[i], orgs.language[j], factor)
         updated = reinforce(tt.trust[touched], contact[touched], self.rate, speed)
         if s.trust_decay:
             tt.trust *= self.decay_factor
@@ -401,13 +441,14 @@ class TerritoryModel(Model):
     def _form_alliances(self) -> None:
         """Spontaneous alliances wherever the alliance condition holds (with a monthly chance)."""
         s, tt, orgs = self.scenario, self.trust, self.orgs
-        rows = np.flatnonzero((tt.trust >= s.alliance_threshold) & ~tt.allied)
+        self.strong = np.flatnonzero(tt.trust >= s.alliance_threshold)
+        # pairs sharing no domain can never ally: leave them out early
+        rows = self.strong[~tt.allied[self.strong] & (tt.shared[self.strong] != 0)]
         if len(rows) == 0:
             return
         i, j = tt.i[rows], tt.j[rows]
         ci, cj = orgs.commune[i], orgs.commune[j]
-        shared = orgs.interests[i] & orgs.interests[j]
-        fragile = shared & (self.fragile_bits[ci] | self.fragile_bits[cj])
+        fragile = tt.shared[rows] & (self.fragile_bits[ci] | self.fragile_bits[cj])
         spare = orgs.capacity - orgs.active
         ok = alliance_condition(tt.trust[rows], orgs.world[i], orgs.world[j], fragile, spare[i],
                                 spare[j], s.alliance_threshold)
@@ -445,8 +486,9 @@ class TerritoryModel(Model):
                          s.alliance_threshold, s.social_innovation_extra_trust)
         possible = w.sum(axis=1) > 0
         if not possible.all():
-            a, b, rows, domain, commune, w = (a[possible], b[possible], rows[possible],
-                                              domain[possible], commune[possible], w[possible])
+            a, b, rows, domain, commune, w, pair = (
+                a[possible], b[possible], rows[possible], domain[possible], commune[possible],
+                w[possible], pair[possible])
         n = len(a)
         if n == 0:
             return np.zeros(0, dtype=np.int64)
@@ -456,8 +498,7 @@ class TerritoryModel(Model):
             duration = np.full(n, max(1, until - self.month))
         credit = np.full(n, catalyst) if catalyst >= 0 else tt.broker[rows].astype(int)
         ids = self.alliances.add(
-            a=a, b=b, kind=kind, domain=domain, commune=commune,
-            pair=world_pair_index(orgs.world[a], orgs.world[b]), start=self.month,
+            a=a, b=b, kind=kind, domain=domain, commune=commune, pair=pair, start=self.month,
             end=self.month + duration.astype(np.int32), pilot=pilot, catalyst=credit)
         tt.allied[rows] = True
         np.add.at(orgs.active, a, 1)

@@ -44,9 +44,14 @@ def language_speed(world_i: np.ndarray, world_j: np.ndarray, lang_i: np.ndarray,
                    lang_j: np.ndarray, cross_world_factor: float) -> np.ndarray:
     """Speed of trust building: 1 within a world; across worlds ``factor`` rising to 1 as the
     *less* fluent partner learns the common language."""
-    shared = np.minimum(lang_i, lang_j)
-    across = cross_world_factor + (1.0 - cross_world_factor) * shared
-    return np.where(world_i == world_j, 1.0, across)
+    return np.where(world_i == world_j, 1.0,
+                    cross_world_speed(lang_i, lang_j, cross_world_factor))
+
+
+def cross_world_speed(lang_i: np.ndarray, lang_j: np.ndarray,
+                      cross_world_factor: float) -> np.ndarray:
+    """:func:`language_speed` for pairs known to be of different worlds (all tracked pairs)."""
+    return cross_world_factor + (1.0 - cross_world_factor) * np.minimum(lang_i, lang_j)
 
 
 def decay(trust: np.ndarray, months: float | np.ndarray, half_life: float) -> np.ndarray:
@@ -104,6 +109,7 @@ class TrustTable:
         self.trust = np.zeros(0)
         self.broker = np.zeros(0, dtype=np.int16)
         self.allied = np.zeros(0, dtype=bool)
+        self.shared = np.zeros(0, dtype=np.uint16)  # domains both partners care about (static)
 
     def __len__(self) -> int:
         return len(self.key)
@@ -111,7 +117,7 @@ class TrustTable:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.key, self.i, self.j, self.trust, self.broker,
-                                      self.allied))
+                                      self.allied, self.shared))
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
@@ -125,22 +131,30 @@ class TrustTable:
         ok[ok] = self.key[pos[ok]] == keys[ok]
         return np.where(ok, pos, -1)
 
-    def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray) -> np.ndarray:
+    def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray,
+               interests: np.ndarray) -> np.ndarray:
         """Add unknown pairs (``keys`` unique and not yet in the table) with trust ``trust0``;
-        returns the row where each key now is."""
+        ``interests`` are every organisation's domain masks (to store what each pair shares).
+        Returns the row where each key now is."""
         if len(keys) == 0:
             return np.zeros(0, dtype=np.int64)
         order = np.argsort(keys)
         keys, trust0, broker = keys[order], trust0[order], broker[order]
-        pos = np.searchsorted(self.key, keys)
-        self.key = np.insert(self.key, pos, keys)
-        self.i = np.insert(self.i, pos, (keys // self.n).astype(np.int32))
-        self.j = np.insert(self.j, pos, (keys % self.n).astype(np.int32))
-        self.trust = np.insert(self.trust, pos, trust0)
-        self.broker = np.insert(self.broker, pos, broker.astype(np.int16))
-        self.allied = np.insert(self.allied, pos, False)
+        new_at = np.searchsorted(self.key, keys) + np.arange(len(keys))
+        old_at = np.ones(len(self.key) + len(keys), dtype=bool)
+        old_at[new_at] = False
+        # one merge plan for every column (np.insert would rebuild it per column)
+        i, j = keys // self.n, keys % self.n
+        for name, values in (("key", keys), ("i", i), ("j", j), ("trust", trust0),
+                             ("broker", broker), ("allied", False),
+                             ("shared", interests[i] & interests[j])):
+            old = getattr(self, name)
+            merged = np.empty(len(old_at), dtype=old.dtype)
+            merged[old_at] = old
+            merged[new_at] = values
+            setattr(self, name, merged)
         rows = np.empty(len(keys), dtype=np.int64)
-        rows[order] = pos + np.arange(len(keys))
+        rows[order] = new_at
         return rows
 
     def forget(self, below: float) -> int:
@@ -148,6 +162,6 @@ class TrustTable:
         keep = (self.trust >= below) | self.allied
         dropped = len(keep) - int(keep.sum())
         if dropped:
-            for name in ("key", "i", "j", "trust", "broker", "allied"):
+            for name in ("key", "i", "j", "trust", "broker", "allied", "shared"):
                 setattr(self, name, getattr(self, name)[keep])
         return dropped

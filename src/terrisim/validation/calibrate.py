@@ -41,9 +41,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default: RESULTS_DIR/calibration)")
-    p.add_argument("--refine", type=int, default=0, metavar="ROUNDS",
-                   help="coordinate-search rounds from the best confirmed point over the "
-                   "experiment's factors (default 0: none)")
+    p.add_argument("--refine", type=int, default=0, metavar="STEPS",
+                   help="Gauss-Newton steps on a local linear surrogate from the best confirmed "
+                   "point (default 0: none)")
+    p.add_argument("--from-defaults", action="store_true",
+                   help="refine from the scenario file's current values instead of the best "
+                   "confirmed point (to re-centre the defaults after a code change, without "
+                   "re-running the sweep); implies --confirm 0")
     p.add_argument("--next-round", type=Path, default=None, metavar="EXPERIMENT.toml",
                    help="also write a second-round experiment whose ranges are narrowed to the "
                    "best points (sequential ABC)")
@@ -120,48 +124,71 @@ def _distance(v) -> tuple[float, float]:
     return float(np.sqrt(np.mean(devs**2))), float(devs.max())
 
 
-def refine(base, values: dict[str, Any], factors: list[dict[str, Any]], patterns: list,
-           replications: int, seed: int, rounds: int, workers: int | None,
+def _score(v) -> float:
+    """What refinement minimises: the mean of the RMS and of the worst deviation (so that no
+    pattern is left at the edge of its tolerance)."""
+    dist, worst = _distance(v)
+    return (dist + worst) / 2
+
+
+def refine(table: pd.DataFrame, base, start: dict[str, Any], factors: list[dict[str, Any]],
+           patterns: list, steps: int, replications: int, seed: int, workers: int | None,
            log=print) -> tuple[dict[str, Any], Any]:
-    """Coordinate search: move one parameter at a time by a step (an eighth of its prior range,
-    halved after a round without gain; ±1 for integers) while the objective — the mean of the
-    RMS and of the worst deviation from the targets, in tolerances, over the same replications
-    (common random numbers) — decreases.  The worst deviation is in the objective so that no
-    pattern is left at the edge of its tolerance.  Stops early once every pattern is within half
-    its tolerance."""
+    """Gauss–Newton steps on a local linear surrogate built from the sweep itself.
+
+    The pattern deviations (in tolerances) of the 400 design points closest to the targets are
+    regressed on the parameters (scaled to their prior range): that regression is the local
+    sensitivity of each pattern to each parameter.  From the current point, whose deviations are
+    *measured* with ``replications`` runs, a bounded, damped least-squares step (SciPy's
+    ``lsq_linear``, kept inside the prior box) aims every deviation at 0; the candidate is
+    measured with the same seeds (common random numbers) and kept only if it improves
+    :func:`_score`; otherwise the damping doubles.  Values are rounded to 3 significant digits
+    before they are measured, so the accepted values are exactly the validated ones.
+    """
+    from scipy.optimize import lsq_linear
+
     from .validate import validate
 
-    current = dict(values)
+    names = [f["name"] for f in factors]
+    lo = np.array([f["lo"] for f in factors], dtype=float)
+    hi = np.array([f["hi"] for f in factors], dtype=float)
+    ids = [p.id for p in patterns]
+    target = np.array([p.target for p in patterns])
+    tol = np.array([p.tolerance for p in patterns])
+    known = table.dropna(subset=ids)
+    x_all = (known[names].to_numpy(dtype=float) - lo) / (hi - lo)
+    y_all = (known[ids].to_numpy(dtype=float) - target) / tol
+    near = np.argsort(np.sqrt((y_all**2).mean(axis=1)))[:max(400, 4 * (len(names) + 1))]
+    coef, *_ = np.linalg.lstsq(np.c_[np.ones(len(near)), x_all[near]], y_all[near], rcond=None)
+    sens = coef[1:]                                    # (parameters, patterns)
+
+    def deviations(v) -> np.ndarray:
+        means = np.array([c.mean for c in v.comparisons])
+        return np.where(np.isnan(means), MISSING_DEVIATION, (means - target) / tol)
+
+    def rounded(x: np.ndarray) -> dict[str, Any]:
+        vals = lo + x * (hi - lo)
+        return {n: (int(np.rint(val)) if f["type"] == "int" else float(f"{val:.3g}"))
+                for n, val, f in zip(names, vals, factors, strict=True)}
+
+    current = rounded((np.array([start[n] for n in names], dtype=float) - lo) / (hi - lo))
     v = validate(base.replace(**current), patterns, replications, seed, workers=workers)
-    dist, worst = _distance(v)
-    score = (dist + worst) / 2
-    log(f"refine: start distance {dist:.3f} (worst {worst:.2f} tolerances)")
-    step = {f["name"]: (f["hi"] - f["lo"]) / 8 for f in factors}
-    for r in range(rounds):
-        improved = False
-        for f in factors:
-            name = f["name"]
-            for sign in (+1, -1):
-                delta = max(1, round(step[name])) if f["type"] == "int" else step[name]
-                trial = min(f["hi"], max(f["lo"], current[name] + sign * delta))
-                if f["type"] == "int":
-                    trial = int(round(trial))  # noqa: RUF046  (numpy scalar → int)
-                if trial == current[name]:
-                    continue
-                cand = {**current, name: trial}
-                tv = validate(base.replace(**cand), patterns, replications, seed,
-                              workers=workers)
-                tdist, tworst = _distance(tv)
-                if (tdist + tworst) / 2 < score:
-                    current, v, dist, worst, improved = cand, tv, tdist, tworst, True
-                    score = (dist + worst) / 2
-                    log(f"refine: round {r + 1}: {name} = {trial:.4g} → distance {dist:.3f} "
-                        f"(worst {worst:.2f})")
-                    break
-            if worst <= 0.5:
-                return current, v
-        if not improved:
-            step = {k: s_ / 2 for k, s_ in step.items()}
+    log(f"refine: start score {_score(v):.3f} (deviations {np.round(deviations(v), 2)})")
+    damping = 1.0
+    for step in range(steps):
+        x0 = (np.array([current[n] for n in names], dtype=float) - lo) / (hi - lo)
+        r = deviations(v)
+        m = np.vstack([sens.T, np.sqrt(damping) * np.eye(len(names))])
+        rhs = np.r_[-r + sens.T @ x0, np.sqrt(damping) * x0]
+        cand = rounded(lsq_linear(m, rhs, bounds=(0.0, 1.0)).x)
+        tv = validate(base.replace(**cand), patterns, replications, seed, workers=workers)
+        if _score(tv) < _score(v):
+            current, v = cand, tv
+            log(f"refine: step {step + 1}: score {_score(v):.3f} (deviations "
+                f"{np.round(deviations(v), 2)})")
+        else:
+            damping *= 2.0
+            log(f"refine: step {step + 1}: no gain, damping {damping:g}")
     return current, v
 
 
@@ -214,12 +241,13 @@ def main(args: argparse.Namespace) -> int:
     from ..errors import UserError
     from ..scenario import scenario_from_mapping
     from ..sweep.storage import read_experiment_record
-    from .report import terminal_table
     from .targets import load_targets
     from .validate import validate
 
     if args.confirm < 0 or args.replications < 2:
         raise UserError("--confirm must be ≥ 0 and --replications ≥ 2")
+    if args.from_defaults:
+        args.confirm = 0
     record = read_experiment_record(args.results)
     exp = record["experiment"]
     factors = exp["factors"]
@@ -253,6 +281,14 @@ def main(args: argparse.Namespace) -> int:
         ranges = narrowed_ranges(summary, factors)
         args.next_round.write_text(next_round_text(record, ranges, args.next_round))
         print(f"\nnext round: {args.next_round}")
+    if args.from_defaults and args.refine > 0:
+        from ..scenario import load_scenario
+
+        current = load_scenario(exp["scenario_file"])
+        start = {n: getattr(current, n) for n in names}
+        values, v = refine(table, current, start, factors, patterns, args.refine,
+                           args.replications, args.seed, args.workers)
+        return _report_choice(values, v, args, out) if v.all_met else 1
     if args.confirm == 0:
         print(f"\npoints: {out / 'points.csv'}  posterior: {out / 'posterior.png'}")
         return 0
@@ -278,18 +314,24 @@ def main(args: argparse.Namespace) -> int:
         start = best[1] if best is not None else {
             n: confirmations[int(np.argmin([c["distance"] for c in confirmations]))][n]
             for n in names}
-        values, v = refine(base, start, factors, patterns, args.replications, args.seed,
-                           args.refine, args.workers)
-        dist = _distance(v)[0]
-        if v.all_met and (best is None or dist <= best[0]):
-            best = (dist, values, v)
+        values, v = refine(table, base, start, factors, patterns, args.refine,
+                           args.replications, args.seed, args.workers)
+        if v.all_met:   # the refined point replaces the confirmed one
+            best = (_distance(v)[0], values, v)
     if best is None:
         print(f"\nNone of the {args.confirm} best points met every pattern with "
               f"{args.replications} replications; see {out / 'confirmations.csv'}.")
         return 1
-    dist, values, v = best
-    print(f"\nChosen point (distance {dist:.2f} tolerances, every pattern met with "
-          f"{args.replications} new replications):\n")
+    _, values, v = best
+    return _report_choice(values, v, args, out)
+
+
+def _report_choice(values: dict[str, Any], v, args: argparse.Namespace, out: Path) -> int:
+    """Print the chosen point's validation and write its values to accepted.toml."""
+    from .report import terminal_table
+
+    print(f"\nChosen point (distance {_distance(v)[0]:.2f} tolerances, every pattern met with "
+          f"{args.replications} replications):\n")
     print(terminal_table(v))
     lines = ["# accepted by terrisim calibrate", *(f"{k} = {val!r}" for k, val in
                                                   values.items())]
