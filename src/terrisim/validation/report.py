@@ -43,21 +43,21 @@ def terminal_table(v: Validation) -> str:
 
 
 def ablation_text(v: Validation) -> str:
+    """The ablation table for the terminal: one column per removed mechanism."""
     if not v.ablations:
         return ""
     t = v.ablation_table()
     units = {c.pattern.id: c.pattern.unit for c in v.comparisons}
-    cols = list(t.columns)
-    width = max(len(i) for i in t.index)
-    lines = ["Patterns without each mechanism (simulated mean; target in brackets):",
-             "  " + f"{'pattern':<{width}}  target  " + "  ".join(f"[{k}] " for k in
-                                                                     range(len(cols)))]
     targets = {c.pattern.id: c.pattern.target for c in v.comparisons}
+    width = max(len(i) for i in t.index)
+    cols = list(t.columns)
+    head = f"  {'pattern':<{width}}  {'target':>7}" + "".join(f"{f'[{k}]':>8}"
+                                                              for k in range(len(cols)))
+    lines = ["Patterns without each mechanism (simulated mean, same seeds):", head]
     for pid, row in t.iterrows():
-        vals = "  ".join(f"{_fmt(x, units[pid]):>{len(str(k)) + 3}}" for k, x in
-                         enumerate(row))
-        lines.append(f"  {pid:<{width}}  {_fmt(targets[pid], units[pid]):>6}  {vals}")
-    lines.append("  " + "; ".join(f"[{k}] {c}" for k, c in enumerate(cols)))
+        vals = "".join(f"{_fmt(x, units[pid]):>8}" for x in row)
+        lines.append(f"  {pid:<{width}}  {_fmt(targets[pid], units[pid]):>7}{vals}")
+    lines += [f"  [{k}] {c}" for k, c in enumerate(cols)]
     return "\n".join(lines)
 
 
