@@ -17,7 +17,10 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
     ("alliances_failed_total", "alliances failed (total)", "{:.0f}"),
     ("pilot_projects_total", "pilot projects of collective experiments", "{:.0f}"),
     ("firms_partnered", "firms with a cross-sector partnership", "{:.1%}"),
+    ("firms_with_association_partner", "  of which with an association (PHARE 2015: 37%)",
+     "{:.1%}"),
     ("associations_partnered", "associations with a cross-sector partnership", "{:.1%}"),
+    ("associations_with_firm_partner", "  of which with a firm (PHARE 2015: 38%)", "{:.1%}"),
     ("firms_aware", "firms aware (sensibilisées)", "{:.1%}"),
     ("firms_involved", "firms involved (impliquées)", "{:.1%}"),
     ("firms_committed", "firms committed (engagées)", "{:.1%}"),
@@ -79,12 +82,13 @@ def run_main(args: argparse.Namespace) -> int:
 
 
 def summary_table(df, scenario: Scenario, seed: int, elapsed: float) -> str:
-    """Aligned two-column summary of the final month (and the 2016 survey date if simulated)."""
+    """Aligned summary of the final month (and of October 2016, the mayors' survey, when
+    simulated)."""
     last = df.iloc[-1]
-    survey = df[df["month"] == (2016 - scenario.start_year) * 12]
+    survey = df[df["month"] == (2016 - scenario.start_year) * 12 + 9]   # the survey's month
     cols = [("final", last)]
     if len(survey) and survey.index[0] != df.index[-1]:
-        cols.insert(0, (f"{2016}", survey.iloc[0]))
+        cols.insert(0, ("Oct 2016", survey.iloc[0]))
     width = max(len(label) for _, label, _ in SUMMARY)
     head = f"{'':{width}}  " + "  ".join(f"{name:>10}" for name, _ in cols)
     lines = [f"terrisim: scenario '{scenario.name}', seed {seed}, {scenario.steps} months "
