@@ -131,6 +131,14 @@ def LanguageSwitch(ui: Ui) -> None:
 
 
 # -- sidebar: controls -------------------------------------------------------------------------
+def _restarted(ui: Ui) -> None:
+    """After a Reset or a lesson load: clear messages and hover, redraw parameters and pages."""
+    ui.error.set(None)
+    ui.hover.set(None)
+    ui.params.set(ui.params.value + 1)
+    force_update()
+
+
 @solara.component
 def Controls(ui: Ui) -> None:
     """Reset / ▶ / Step, the play speed, the seed, the month (Mesa's ModelController)."""
@@ -173,10 +181,7 @@ def Controls(ui: Ui) -> None:
         except ScenarioError as exc:
             ui.error.set(tr("ui.error_reset", error=exc))
             return
-        ui.error.set(None)
-        ui.hover.set(None)
-        ui.params.set(ui.params.value + 1)
-        force_update()
+        _restarted(ui)
 
     def toggle_play() -> None:
         ui.error.set(None)
@@ -470,10 +475,7 @@ def LessonsPage(ui: Ui) -> None:
         except (ScenarioError, UserError) as exc:
             ui.error.set(tr("ui.error_reset", error=exc))
             return
-        ui.error.set(None)
-        ui.hover.set(None)
-        ui.params.set(ui.params.value + 1)
-        force_update()
+        _restarted(ui)
         ui.tab.set(PAGES.index(BY_ID[lesson_id].page))
 
     with solara.v.Html(tag="div", class_="tsim-lessons"):
