@@ -96,11 +96,19 @@ def main() -> None:
     print(f"   median {med:.3f} s  (min {min(times):.3f}, max {max(times):.3f})  "
           f"target ≤ 0.5 s: {'met' if med <= 0.5 else 'NOT met'}")
 
-    print("2. Agent-step throughput against Mesa's Boltzmann wealth example")
-    ours, n_agents = terrisim_agent_steps_per_s(base)
-    theirs = boltzmann_agent_steps_per_s(n_agents)
+    print("2. Agent-step throughput against Mesa's Boltzmann wealth example (5 interleaved rounds)")
+    # alternate the two models so that a burst of load on this shared machine hits both; the best
+    # round of each is its undisturbed speed (as ``timeit`` reports), the median ratio is shown too
+    ours_r, theirs_r = [], []
+    for _ in range(5):
+        ours, n_agents = terrisim_agent_steps_per_s(base)
+        ours_r.append(ours)
+        theirs_r.append(boltzmann_agent_steps_per_s(n_agents))
+    ours, theirs = max(ours_r), max(theirs_r)
+    ratios = sorted(o / t for o, t in zip(ours_r, theirs_r, strict=True))
     print(f"   {n_agents} agents: terrisim {ours:,.0f} agent-steps/s, Boltzmann "
-          f"{theirs:,.0f} agent-steps/s, ratio {ours / theirs:.2f}×  target ≥ 2×: "
+          f"{theirs:,.0f} agent-steps/s, ratio {ours / theirs:.2f}× (round by round "
+          f"{ratios[0]:.2f}–{ratios[-1]:.2f}×, median {ratios[2]:.2f}×)  target ≥ 2×: "
           f"{'met' if ours / theirs >= 2 else 'NOT met'}")
 
     print("3. Per-step cost against organisations (after 24 months of warm-up)")

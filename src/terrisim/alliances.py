@@ -111,8 +111,8 @@ def resolve_capacity(a: np.ndarray, b: np.ndarray, spare: np.ndarray) -> np.ndar
 class AllianceTable:
     """Every alliance ever formed (append-only columns, grown by doubling)."""
 
-    COLUMNS = (("a", np.int32), ("b", np.int32), ("kind", np.int8), ("domain", np.int8),
-               ("commune", np.int32), ("pair", np.int8), ("start", np.int32),
+    COLUMNS = (("a", np.intp), ("b", np.intp), ("kind", np.int8), ("domain", np.int8),
+               ("commune", np.intp), ("pair", np.int8), ("start", np.int32),
                ("end", np.int32), ("status", np.int8), ("stopped", np.int32),
                ("pilot", bool), ("catalyst", np.int16), ("operated", bool))
 

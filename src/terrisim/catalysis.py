@@ -102,13 +102,13 @@ class CatalystState:
                bassins: np.ndarray) -> CatalystState:
         s, orgs, terr = model.scenario, model.orgs, model.territory
         in_area = np.isin(terr.bassin[orgs.commune], bassins)
-        area = np.flatnonzero(in_area).astype(np.int32)
-        communes = np.flatnonzero(np.isin(terr.bassin, bassins)).astype(np.int32)
+        area = np.flatnonzero(in_area).astype(np.intp)
+        communes = np.flatnonzero(np.isin(terr.bassin, bassins)).astype(np.intp)
         weight = np.asarray(ORIGIN_WORLD_WEIGHT[origin])[orgs.world[area]]
         return cls(number=number, origin=origin, bassins=np.asarray(bassins), area_orgs=area,
                    area_communes=communes, area_weight=weight / weight.sum(),
                    area_cum=np.cumsum(weight / weight.sum()),
-                   outside_orgs=np.flatnonzero(~in_area).astype(np.int32),
+                   outside_orgs=np.flatnonzero(~in_area).astype(np.intp),
                    listening_left=s.listening_days * len(communes),
                    funded_until=s.catalyst_start + s.funding_horizon)
 
@@ -182,7 +182,7 @@ def _sample_area(st: CatalystState, model: TerritoryModel, n: int,
     """Up to ``n`` distinct organisations of the area, drawn by the origin's world weights
     (aware ones three times as likely when ``prefer_aware``: the catalyst knows them)."""
     if n <= 0 or len(st.area_orgs) == 0:
-        return np.zeros(0, dtype=np.int32)
+        return np.zeros(0, dtype=np.intp)
     cum = st.area_cum
     if prefer_aware:
         cum = np.cumsum(st.area_weight * (1.0 + 2.0 * model.orgs.aware[st.area_orgs]))
@@ -200,7 +200,7 @@ def hold_event(st: CatalystState, model: TerritoryModel) -> None:
     inside = _sample_area(st, model, s.event_size - n_out, prefer_aware=False)
     outside = np.unique(st.outside_orgs[rng.integers(len(st.outside_orgs), size=n_out)]
                         if n_out else st.outside_orgs[:0])
-    attendees = np.concatenate([inside, outside]).astype(np.int32)
+    attendees = np.concatenate([inside, outside]).astype(np.intp)
     st.events_held += 1
     model.mark_event(attendees)
     model.gathering_contacts(attendees, s.event_contacts, intensity=1.0,
@@ -295,7 +295,7 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
     join = orgs.priorities[commune, 3] or rng.random() < s.secondary_role_factor
     if join and commune not in members:
         members = np.append(members, commune)
-    members = members.astype(np.int32)
+    members = members.astype(np.intp)
     ia, ib = np.triu_indices(len(members), k=1)
     cross = orgs.world[members[ia]] != orgs.world[members[ib]]   # the pairs trust is kept for
     ia, ib = ia[cross], ib[cross]

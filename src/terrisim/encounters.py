@@ -26,7 +26,7 @@ from .territory import Territory
 class EncounterKernel:
     """Precomputed candidate partners and their cumulative weights, per organisation."""
 
-    neighbours: np.ndarray    # (N, K) int32
+    neighbours: np.ndarray    # (N, K) intp: numpy gathers with intp indices ~3× faster
     cumweight: np.ndarray     # (N, K) float  cumulative weights along each row
     guide: np.ndarray         # (N, G) guide table: first column whose cumulative weight
                               #        exceeds g/G of the row's total (Chen & Asau 1974)
@@ -61,13 +61,13 @@ def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
     if s.tiers_lieux and len(t.tiers_lieux):
         radius = s.tiers_lieu_radius_km / s.cell_km
         lists = tree.query_ball_point(t.tiers_lieux + 0.5, r=radius)
-        tl_of = np.concatenate([np.full(len(m), q) for q, m in enumerate(lists)]).astype(np.int32)
-        members = np.concatenate([np.asarray(m, dtype=np.int64) for m in lists]).astype(np.int32)
+        tl_of = np.concatenate([np.full(len(m), q) for q, m in enumerate(lists)]).astype(np.intp)
+        members = np.concatenate([np.asarray(m, dtype=np.int64) for m in lists]).astype(np.intp)
         visit = s.tiers_lieu_visit_rate * access[members]
     else:
-        tl_of = members = np.zeros(0, dtype=np.int32)
+        tl_of = members = np.zeros(0, dtype=np.intp)
         visit = np.zeros(0)
-    return EncounterKernel(idx.astype(np.int32), cum, guide_table(cum), rate,
+    return EncounterKernel(idx.astype(np.intp), cum, guide_table(cum), rate,
                            t.region[orgs.commune], access, members, tl_of, visit)
 
 
@@ -113,16 +113,16 @@ def spontaneous(kernel: EncounterKernel, s: Scenario,
     """This month's spontaneous encounters as two arrays of organisation indices."""
     n = len(kernel.rate)
     counts = rng.poisson(kernel.rate)
-    src = np.repeat(np.arange(n, dtype=np.int32), counts)
+    src = np.repeat(np.arange(n, dtype=np.intp), counts)
     m = len(src)
     if m == 0:
         return src, src
-    dst = np.empty(m, dtype=np.int32)
+    dst = np.empty(m, dtype=np.intp)
     far = rng.random(m) < s.long_range_share
     # long-range: anyone on the territory, less likely across a regional border or into the hills
     nf = int(far.sum())
     if nf:
-        cand = rng.integers(n, size=nf).astype(np.int32)
+        cand = rng.integers(n, size=nf).astype(np.intp)
         p = kernel.access[cand] * np.where(kernel.region[cand] != kernel.region[src[far]],
                                            s.cross_region_factor, 1.0)
         cand[rng.random(nf) >= p] = -1
@@ -138,7 +138,7 @@ def tiers_lieux_visits(kernel: EncounterKernel,
                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Visitors of the same tiers-lieu this month, paired at random."""
     if len(kernel.tl_members) == 0:
-        empty = np.zeros(0, dtype=np.int32)
+        empty = np.zeros(0, dtype=np.intp)
         return empty, empty
     visits = rng.random(len(kernel.tl_members)) < kernel.tl_visit
     who, where = kernel.tl_members[visits], kernel.tl_of[visits]

@@ -280,10 +280,13 @@ def _components(a: np.ndarray, b: np.ndarray, n: int) -> tuple[float, float]:
     of component sizes (1 = one single community holds every alliance)."""
     if len(a) == 0:
         return 0.0, 0.0
-    labels = component_labels(a, b, n)
+    # work on the allied organisations only (a few hundred of thousands): renumbering them in
+    # order keeps each component's smallest member first, so the sizes come out in the same order
     allied = np.zeros(n, dtype=bool)
     allied[a] = allied[b] = True
-    sizes = np.bincount(labels[allied])
+    number = np.cumsum(allied) - 1
+    labels = component_labels(number[a], number[b], int(number[-1]) + 1)
+    sizes = np.bincount(labels)
     share = sizes[sizes > 0] / allied.sum()
     return float(share.max()), float((share**2).sum())
 

@@ -98,14 +98,14 @@ class ContactBuffer:
         did not know each other start at ``trust0``; ``broker`` is a catalyst number or -1)."""
         if len(a) == 0:
             return
-        self.parts.append((np.asarray(a, dtype=np.int32), np.asarray(b, dtype=np.int32),
+        self.parts.append((np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp),
                            intensity, trust0, broker))
 
     def drain(self) -> tuple[np.ndarray, ...]:
         """All contacts of the month as arrays (a, b, intensity, trust0, broker); empties."""
         parts, self.parts = self.parts, []
         if not parts:
-            z = np.zeros(0, dtype=np.int32)
+            z = np.zeros(0, dtype=np.intp)
             return z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int16)
         sizes = [len(p[0]) for p in parts]
         a = np.concatenate([p[0] for p in parts])
@@ -238,7 +238,7 @@ class TerritoryModel(Model):
         if s.initial_acquaintances <= 0 or self.orgs.n < 2:
             return
         counts = self.rng.poisson(s.initial_acquaintances / 2.0, size=self.orgs.n)
-        src = np.repeat(np.arange(self.orgs.n, dtype=np.int32), counts)
+        src = np.repeat(np.arange(self.orgs.n, dtype=np.intp), counts)
         dst = pick_neighbours(k, src, self.rng.random(len(src)))
         keep = (dst >= 0) & (self.orgs.world[np.maximum(dst, 0)] != self.orgs.world[src])
         src, dst = src[keep], dst[keep]
@@ -337,7 +337,7 @@ class TerritoryModel(Model):
             if len(local) == 0:
                 continue
             who = self.rng.choice(local, size=min(size, len(local)), replace=False)
-            who = np.append(who, commune).astype(np.int32)
+            who = np.append(who, commune).astype(np.intp)
             attended.append(who)
             if forum:
                 self.gathering_contacts(who, s.event_contacts, 1.0, s.initial_trust, -1)
@@ -391,7 +391,7 @@ class TerritoryModel(Model):
             tt.broker[r[unclaimed]] = br[brokered][unclaimed]
         contact = np.bincount(np.concatenate([rows, known]),
                               weights=np.concatenate([q, q_known]), minlength=len(tt))
-        touched = np.flatnonzero(contact)
+        touched = np.flatnonzero(contact != 0)   # (a bool mask is 4× faster to scan)
         i, j = tt.i[touched], tt.j[touched]
         factor = s.cross_world_factor if s.cross_world_penalty else 1.0
         speed = cross_world_speed(orgs.language[i], orgs.language[j], factor)

@@ -46,7 +46,7 @@ class Organisations:
     """Struct of arrays over all organisations (communes, firms, associations)."""
 
     world: np.ndarray          # int8   PUBLIC / ECONOMIC / ASSOCIATIVE
-    commune: np.ndarray        # int32  commune the organisation is located in
+    commune: np.ndarray        # intp   commune the organisation is located in
     x: np.ndarray              # int32  cell
     y: np.ndarray              # int32
     interests: np.ndarray      # uint16 domains the organisation can act on (bit mask)
@@ -151,7 +151,7 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
     ladder = np.full(n, -1, dtype=np.int8)
     ladder[f] = 0
     return Organisations(
-        world=world, commune=commune.astype(np.int32), x=x, y=y, interests=interests,
+        world=world, commune=commune.astype(np.intp), x=x, y=y, interests=interests,
         capacity=capacity, openness=openness, activity=activity, size_class=size_class,
         sector=sector, main_domain=main_domain, funding=funding, ladder=ladder,
         aware=np.zeros(n, dtype=bool), language=np.zeros(n), active=np.zeros(n, dtype=np.int16),
@@ -161,6 +161,6 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
 
 def members_by_commune(orgs: Organisations, n_communes: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR view: organisations sorted by commune and the start offset of each commune."""
-    order = np.argsort(orgs.commune, kind="stable").astype(np.int32)
-    starts = np.searchsorted(orgs.commune[order], np.arange(n_communes + 1)).astype(np.int32)
+    order = np.argsort(orgs.commune, kind="stable").astype(np.intp)
+    starts = np.searchsorted(orgs.commune[order], np.arange(n_communes + 1)).astype(np.intp)
     return order, starts

@@ -104,8 +104,8 @@ class TrustTable:
     def __init__(self, n_orgs: int) -> None:
         self.n = int(n_orgs)
         self.key = np.zeros(0, dtype=np.int64)
-        self.i = np.zeros(0, dtype=np.int32)
-        self.j = np.zeros(0, dtype=np.int32)
+        self.i = np.zeros(0, dtype=np.intp)
+        self.j = np.zeros(0, dtype=np.intp)
         self.trust = np.zeros(0)
         self.broker = np.zeros(0, dtype=np.int16)
         self.allied = np.zeros(0, dtype=bool)
