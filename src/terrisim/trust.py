@@ -101,6 +101,9 @@ class TrustTable:
     introduced the pair (or -1), so that alliances can be credited to catalysis.
     """
 
+    #: The parallel columns: every operation that adds, drops or counts rows goes through them.
+    COLUMNS = ("key", "i", "j", "trust", "broker", "allied", "shared")
+
     def __init__(self, n_orgs: int) -> None:
         self.n = int(n_orgs)
         self.key = np.zeros(0, dtype=np.int64)
@@ -116,8 +119,7 @@ class TrustTable:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.key, self.i, self.j, self.trust, self.broker,
-                                      self.allied, self.shared))
+        return sum(getattr(self, name).nbytes for name in self.COLUMNS)
 
     def pair_keys(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         lo = np.minimum(a, b).astype(np.int64)
@@ -145,10 +147,10 @@ class TrustTable:
         old_at[new_at] = False
         # one merge plan for every column (np.insert would rebuild it per column)
         i, j = keys // self.n, keys % self.n
-        for name, values in (("key", keys), ("i", i), ("j", j), ("trust", trust0),
-                             ("broker", broker), ("allied", False),
-                             ("shared", interests[i] & interests[j])):
-            old = getattr(self, name)
+        new = {"key": keys, "i": i, "j": j, "trust": trust0, "broker": broker, "allied": False,
+               "shared": interests[i] & interests[j]}
+        for name in self.COLUMNS:
+            old, values = getattr(self, name), new[name]
             merged = np.empty(len(old_at), dtype=old.dtype)
             merged[old_at] = old
             merged[new_at] = values
@@ -162,6 +164,6 @@ class TrustTable:
         keep = (self.trust >= below) | self.allied
         dropped = len(keep) - int(keep.sum())
         if dropped:
-            for name in ("key", "i", "j", "trust", "broker", "allied", "shared"):
+            for name in self.COLUMNS:
                 setattr(self, name, getattr(self, name)[keep])
         return dropped
