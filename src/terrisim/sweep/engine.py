@@ -27,7 +27,7 @@ from .design import Design, build_design, run_seeds
 from .executors import Backend, DaskBackend, ExecutorSpec, open_backend
 from .experiment import Experiment, indicator_names
 from .storage import ResultStore, now
-from .worker import BatchResult, Task, code_fingerprint, run_batch
+from .worker import BatchResult, Task, code_fingerprint, failure_row, run_batch, typed_failures
 
 #: Buffered rows are written at least this often (seconds) — the most a kill -9 can lose.
 FLUSH_SECONDS = 2.0
@@ -119,17 +119,9 @@ def _plain(value: Any) -> Any:
 def failure_frame(task: Task, exc: BaseException) -> pd.DataFrame:
     """Failure rows for every run of a task that died outside the model (e.g. a killed Dask
     worker, an unpicklable result): the sweep records it and goes on."""
-    from .worker import _typed_failures
-
     tb = "".join(traceback.format_exception(exc))
-    rows = []
-    for i, run_id in enumerate(task.run_ids):
-        params = dict(zip(task.factor_names, task.values[i], strict=True))
-        rows.append({"run_id": run_id, "point": task.points[i],
-                     "replication": task.replications[i], "seed": task.seeds[i], **params,
-                     "error": type(exc).__name__, "message": str(exc), "traceback": tb,
-                     "parameters": repr(params), "host": "?"})
-    return _typed_failures(rows, task)
+    return typed_failures([failure_row(task, i, exc, tb, "?") for i in range(len(task.run_ids))],
+                          task)
 
 
 def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = None, *,

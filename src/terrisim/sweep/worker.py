@@ -148,17 +148,23 @@ def run_batch(task: Task) -> BatchResult:
             df = df.loc[df["month"].isin(keep), ["month", *task.indicators]]
             frames.append(_with_keys(df.reset_index(drop=True), task, i))
         except Exception as exc:   # a model error is data about the design, not a crash
-            failures.append({
-                "run_id": run_id, "point": task.points[i], "replication": task.replications[i],
-                "seed": task.seeds[i], **params, "error": type(exc).__name__,
-                "message": str(exc), "traceback": traceback.format_exc(),
-                "parameters": repr(params), "host": f"{host}:{os.getpid()}"})
+            failures.append(failure_row(task, i, exc, traceback.format_exc(),
+                                        f"{host}:{os.getpid()}"))
     frame = pd.concat(frames, ignore_index=True) if frames else None
-    fail = _typed_failures(failures, task) if failures else None
+    fail = typed_failures(failures, task) if failures else None
     return BatchResult(run_ids=task.run_ids, frame=frame, failures=fail,
                        seconds=time.perf_counter() - start, code=code_fingerprint(), host=host,
                        started=started, ended=time.time(),
                        cpu_seconds=time.process_time() - cpu)
+
+
+def failure_row(task: Task, i: int, exc: BaseException, tb: str, host: str) -> dict[str, Any]:
+    """The failures-table row of the task's ``i``-th run: keys, factor values, the error."""
+    params = dict(zip(task.factor_names, task.values[i], strict=True))
+    return {"run_id": task.run_ids[i], "point": task.points[i],
+            "replication": task.replications[i], "seed": task.seeds[i], **params,
+            "error": type(exc).__name__, "message": str(exc), "traceback": tb,
+            "parameters": repr(params), "host": host}
 
 
 def _with_keys(df: pd.DataFrame, task: Task, i: int) -> pd.DataFrame:
@@ -188,7 +194,7 @@ def _column(value: Any, kind: str, n: int) -> np.ndarray:
     return np.array([str(value)] * n, dtype=object)
 
 
-def _typed_failures(rows: list[dict[str, Any]], task: Task) -> pd.DataFrame:
+def typed_failures(rows: list[dict[str, Any]], task: Task) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     for col in KEY_COLUMNS:
         df[col] = df[col].astype(np.int64)
