@@ -140,14 +140,11 @@ class Comparison:
 
     @property
     def ci(self) -> tuple[float, float]:
-        """95 % confidence interval of the mean (Student t over replications)."""
-        from scipy import stats
+        """95 % confidence interval of the mean (Student t over replications, as in reports)."""
+        from ..report.stats import mean_ci
 
-        x = self.reached
-        if len(x) < 2:
-            return (float("nan"), float("nan"))
-        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        return (float(x.mean() - half), float(x.mean() + half))
+        _, lo, hi = mean_ci(self.reached)
+        return (lo, hi)
 
     @property
     def met(self) -> bool:
