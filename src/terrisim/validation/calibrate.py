@@ -54,6 +54,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def deviation(pattern, mean: float) -> float:
+    """Signed deviation of a simulated mean from the pattern's target, in tolerances (a pattern
+    never reached counts as :data:`MISSING_DEVIATION`)."""
+    if math.isnan(mean):
+        return MISSING_DEVIATION
+    return (mean - pattern.target) / pattern.tolerance
+
+
 def point_deviations(runs: pd.DataFrame, patterns: list, factors: list[str],
                      start_year: int) -> pd.DataFrame:
     """Per design point: factor values, each pattern's mean and its deviation in tolerances."""
@@ -68,8 +76,7 @@ def point_deviations(runs: pd.DataFrame, patterns: list, factors: list[str],
                 vals = g.loc[g["month"] == month, p.indicator]
             mean = float(np.nanmean(vals)) if np.isfinite(vals).any() else math.nan
             row[p.id] = mean
-            row[f"dev_{p.id}"] = ((mean - p.target) / p.tolerance if not math.isnan(mean)
-                                  else MISSING_DEVIATION)
+            row[f"dev_{p.id}"] = deviation(p, mean)
         rows.append(row)
     out = pd.DataFrame(rows)
     devs = out[[f"dev_{p.id}" for p in patterns]].abs()
@@ -115,10 +122,14 @@ def posterior_figure(table: pd.DataFrame, factors: list[dict[str, Any]], path: P
     plt.close(fig)
 
 
+def _deviations(v) -> np.ndarray:
+    """:func:`deviation` of every pattern of validation ``v``."""
+    return np.array([deviation(c.pattern, c.mean) for c in v.comparisons])
+
+
 def _distance(v) -> tuple[float, float]:
     """RMS and worst deviation of a validation from the targets, in tolerances."""
-    devs = np.array([abs(c.mean - c.pattern.target) / c.pattern.tolerance
-                     if not math.isnan(c.mean) else MISSING_DEVIATION for c in v.comparisons])
+    devs = np.abs(_deviations(v))
     if not all(len(c.reached) * 2 > len(c.values) for c in v.comparisons):
         devs = np.maximum(devs, MISSING_DEVIATION)
     return float(np.sqrt(np.mean(devs**2))), float(devs.max())
@@ -162,10 +173,6 @@ def refine(table: pd.DataFrame, base, start: dict[str, Any], factors: list[dict[
     coef, *_ = np.linalg.lstsq(np.c_[np.ones(len(near)), x_all[near]], y_all[near], rcond=None)
     sens = coef[1:]                                    # (parameters, patterns)
 
-    def deviations(v) -> np.ndarray:
-        means = np.array([c.mean for c in v.comparisons])
-        return np.where(np.isnan(means), MISSING_DEVIATION, (means - target) / tol)
-
     def rounded(x: np.ndarray) -> dict[str, Any]:
         vals = lo + x * (hi - lo)
         return {n: (int(np.rint(val)) if f["type"] == "int" else float(f"{val:.3g}"))
@@ -173,11 +180,11 @@ def refine(table: pd.DataFrame, base, start: dict[str, Any], factors: list[dict[
 
     current = rounded((np.array([start[n] for n in names], dtype=float) - lo) / (hi - lo))
     v = validate(base.replace(**current), patterns, replications, seed, workers=workers)
-    log(f"refine: start score {_score(v):.3f} (deviations {np.round(deviations(v), 2)})")
+    log(f"refine: start score {_score(v):.3f} (deviations {np.round(_deviations(v), 2)})")
     damping = 1.0
     for step in range(steps):
         x0 = (np.array([current[n] for n in names], dtype=float) - lo) / (hi - lo)
-        r = deviations(v)
+        r = _deviations(v)
         m = np.vstack([sens.T, np.sqrt(damping) * np.eye(len(names))])
         rhs = np.r_[-r + sens.T @ x0, np.sqrt(damping) * x0]
         cand = rounded(lsq_linear(m, rhs, bounds=(0.0, 1.0)).x)
@@ -185,7 +192,7 @@ def refine(table: pd.DataFrame, base, start: dict[str, Any], factors: list[dict[
         if _score(tv) < _score(v):
             current, v = cand, tv
             log(f"refine: step {step + 1}: score {_score(v):.3f} (deviations "
-                f"{np.round(deviations(v), 2)})")
+                f"{np.round(_deviations(v), 2)})")
         else:
             damping *= 2.0
             log(f"refine: step {step + 1}: no gain, damping {damping:g}")
