@@ -34,7 +34,8 @@ def _e(text: Any) -> str:
     return html.escape(str(text))
 
 
-def _img(path: Any) -> str:
+def embed_png(path: Any) -> str:
+    """An <img> holding the PNG itself, so the report is one self-contained file."""
     data = base64.b64encode(path.read_bytes()).decode()
     return f'<img alt="{_e(path.stem)}" src="data:image/png;base64,{data}">'
 
@@ -95,7 +96,7 @@ def write_html(res: Results, rep: Report, outcomes: list[str], when: str) -> Non
         parts.append("<h2>Key findings</h2><ul class='findings'>"
                      + "".join(f"<li>{_e(f)}</li>" for f in rep.findings) + "</ul>")
     for fig in rep.figures:
-        parts.append(f"<h2>{_e(fig.title)}</h2><figure>{_img(fig.path)}<figcaption>"
+        parts.append(f"<h2>{_e(fig.title)}</h2><figure>{embed_png(fig.path)}<figcaption>"
                      f"{_e(fig.caption)} <span class='muted'>({_e(fig.path.name)})</span>"
                      "</figcaption></figure>")
     effects = rep.tables.get("effects")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from pathlib import Path
 
 import numpy as np
 
+from ..report.html import embed_png
 from ..simulate import atomic_write_bytes, versions
 from .targets import Comparison
 from .validate import ABLATIONS, Validation
@@ -133,11 +133,6 @@ def ablations_figure(v: Validation, path: Path) -> None:
     plt.close(fig)
 
 
-def _img(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
-
-
 def _comparison_row(c: Comparison) -> str:
     p = c.pattern
     lo, hi = c.ci
@@ -182,7 +177,7 @@ small{{color:#666}}</style></head><body>
 mean over replications lies within the tolerance of the observed figure.</p>
 <table><tr><th>pattern</th><th>when</th><th>target</th><th>simulated mean [95% CI]</th>
 <th>tolerance</th><th>met</th></tr>{rows}</table>
-{''.join(_img(f) for f in figures)}
+{''.join(embed_png(f) for f in figures)}
 {abl}
 <p><small>{html.escape(vers)}</small></p></body></html>"""
     path = out / "validation.html"
