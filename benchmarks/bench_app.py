@@ -71,7 +71,7 @@ def payload_sizes() -> dict[str, int]:
     from terrisim.model import TerritoryModel
     from terrisim.scenario import load_scenario
 
-    model = TerritoryModel(load_scenario(BASELINE), seed=1)
+    model = TerritoryModel(scenario=load_scenario(BASELINE), rng=1)
     for _ in range(12):
         model.step()
     tr = translator("en")

@@ -37,7 +37,7 @@ def baseline_run_time(s: Scenario, repeats: int = 7) -> list[float]:
     times = []
     for seed in range(repeats):
         t = time.perf_counter()
-        TerritoryModel(s, seed=seed).run()
+        TerritoryModel(scenario=s, rng=seed).run()
         times.append(time.perf_counter() - t)
     return times
 
@@ -57,7 +57,7 @@ def boltzmann_agent_steps_per_s(n_agents: int, steps: int = 60) -> float:
 
 
 def terrisim_agent_steps_per_s(s: Scenario, steps: int = 60) -> tuple[float, int]:
-    m = TerritoryModel(s.replace(steps=steps), seed=1)
+    m = TerritoryModel(scenario=s.replace(steps=steps), rng=1)
     n_agents = len(m.agents)
     t = time.perf_counter()
     m.run()
@@ -77,7 +77,7 @@ def scaled(s: Scenario, orgs: int) -> Scenario:
 
 
 def per_step_cost(s: Scenario, warmup: int = 24, measured: int = 24) -> float:
-    m = TerritoryModel(s.replace(steps=warmup + measured), seed=1)
+    m = TerritoryModel(scenario=s.replace(steps=warmup + measured), rng=1)
     for _ in range(warmup):
         m.step()
     t = time.perf_counter()
@@ -88,7 +88,7 @@ def per_step_cost(s: Scenario, warmup: int = 24, measured: int = 24) -> float:
 
 def main() -> None:
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    TerritoryModel(base.replace(steps=2), seed=0).run()  # warm imports and caches
+    TerritoryModel(scenario=base.replace(steps=2), rng=0).run()  # warm imports and caches
 
     print("1. Baseline run (set-up + 120 months), 7 seeds")
     times = baseline_run_time(base)
@@ -125,7 +125,7 @@ def main() -> None:
 
     print("4. Memory")
     tracemalloc.start()
-    m = TerritoryModel(base, seed=1)
+    m = TerritoryModel(scenario=base, rng=1)
     m.run()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

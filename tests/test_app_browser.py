@@ -351,7 +351,7 @@ def test_csv_download_has_every_indicator(app: Watched) -> None:
     assert download.suggested_filename == f"terrisim-baseline-seed{SEED}-month2.csv"
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     header = rows[0]
-    expected = set(TerritoryModel(BASELINE, seed=1).indicators)
+    expected = set(TerritoryModel(scenario=BASELINE, rng=1).indicators)
     assert header[:2] == ["month", "year"]
     assert set(header) == expected
     assert [r[0] for r in rows[1:]] == ["0", "1", "2"]

@@ -35,7 +35,7 @@ def tiny(small: Scenario) -> Scenario:
 
 @pytest.fixture(scope="module")
 def stepped(tiny: Scenario) -> TerritoryModel:
-    model = TerritoryModel(tiny, seed=3)
+    model = TerritoryModel(scenario=tiny, rng=3)
     for _ in range(6):
         model.step()
     return model
@@ -187,7 +187,7 @@ def test_edits_wait_for_reset_then_the_model_reflects_them(tiny: Scenario) -> No
     sim.reset()
     assert sim.model is not before and sim.pending == {}
     assert views.population(sim.model)["n_firms"] == 80
-    assert sim.model.scenario.trust_building_time == 12.5
+    assert sim.model.params.trust_building_time == 12.5
     # going back to the current value is not an edit
     assert sim.edit("n_firms", 80) is None and sim.pending == {}
 
@@ -251,7 +251,7 @@ def test_lessons_load_their_scenarios(tiny: Scenario) -> None:
     assert sim.lesson == "no_catalyst" and sim.pending == {}
     assert views.population(sim.model)["n_catalysts"] == 0
     sim.leave_lesson()
-    assert sim.lesson is None and sim.model.scenario == tiny
+    assert sim.lesson is None and sim.model.params == tiny
 
 
 # -- drawing data ------------------------------------------------------------------------------

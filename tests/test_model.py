@@ -56,7 +56,7 @@ class Watched(TerritoryModel):
 
 
 def test_invariants_hold_every_month(small: Scenario) -> None:
-    m = Watched(small, seed=3)
+    m = Watched(scenario=small, rng=3)
     ladder0 = m.orgs.ladder.copy()
     prev = ladder0.copy()
     promotions = 0
@@ -86,14 +86,14 @@ def test_invariants_hold_every_month(small: Scenario) -> None:
 
 def test_ladder_does_not_move_without_its_causes(small: Scenario) -> None:
     quiet = small.replace(n_catalysts=0, meeting_rate=0.0, dialogue_rate=0.0, formation_rate=0.0)
-    m = TerritoryModel(quiet, seed=5)
+    m = TerritoryModel(scenario=quiet, rng=5)
     m.run()
     assert m.alliances.size == 0
     assert np.all(m.orgs.ladder[m.orgs.world == ECONOMIC] == 0)
 
 
 def test_trust_memory_grows_with_relationships_not_pairs(baseline: Scenario) -> None:
-    m = TerritoryModel(baseline.replace(steps=24), seed=1)
+    m = TerritoryModel(scenario=baseline.replace(steps=24), rng=1)
     m.run()
     n = m.orgs.n
     assert len(m.trust) < 0.02 * n * (n - 1) / 2
@@ -101,7 +101,7 @@ def test_trust_memory_grows_with_relationships_not_pairs(baseline: Scenario) -> 
 
 
 def test_alliances_relieve_fragility_which_relapses_without_them(small: Scenario) -> None:
-    t = TerritoryModel(small, seed=2).territory
+    t = TerritoryModel(scenario=small, rng=2).territory
     before = t.fragility.copy()
     reduce_fragility(t, np.array([0, 0, 1]), np.array([3, 3, 5]), 0.1)
     assert t.fragility[0, 3] == pytest.approx(max(0.0, before[0, 3] - 0.2))

@@ -113,7 +113,7 @@ class Mayor(OrganisationAgent):
         return [r for r, on in zip(ROLES, self.orgs.priorities[self.index], strict=True) if on]
 
     def step(self) -> None:
-        s = self.model.scenario
+        s = self.model.params
         meetings, forums = self.model.mayor_plan[self.index]
         for _ in range(meetings):
             self.model.request_meeting(self.index, s.meeting_size, forum=False)

@@ -100,7 +100,7 @@ class CatalystState:
     @classmethod
     def create(cls, model: TerritoryModel, number: int, origin: str,
                bassins: np.ndarray) -> CatalystState:
-        s, orgs, terr = model.scenario, model.orgs, model.territory
+        s, orgs, terr = model.params, model.orgs, model.territory
         in_area = np.isin(terr.bassin[orgs.commune], bassins)
         area = np.flatnonzero(in_area).astype(np.intp)
         communes = np.flatnonzero(np.isin(terr.bassin, bassins)).astype(np.intp)
@@ -142,7 +142,7 @@ def renewal_probability(seeded: int, expectation: float) -> float:
 
 def act(st: CatalystState, model: TerritoryModel) -> None:
     """One month of a catalyst's work."""
-    s, rng, month = model.scenario, model.rng, model.month
+    s, rng, month = model.params, model.rng, model.month
     st.days_animation = st.days_operating = 0.0
     if not st.active or month < s.catalyst_start:
         return
@@ -195,7 +195,7 @@ def _sample_area(st: CatalystState, model: TerritoryModel, n: int,
 
 def hold_event(st: CatalystState, model: TerritoryModel) -> None:
     """Dialogue event: many organisations made aware at once, a few real conversations each."""
-    s, rng = model.scenario, model.rng
+    s, rng = model.params, model.rng
     n_out = rng.binomial(s.event_size, s.long_range_share) if len(st.outside_orgs) else 0
     inside = _sample_area(st, model, s.event_size - n_out, prefer_aware=False)
     outside = np.unique(st.outside_orgs[rng.integers(len(st.outside_orgs), size=n_out)]
@@ -209,7 +209,7 @@ def hold_event(st: CatalystState, model: TerritoryModel) -> None:
 
 def introduce(st: CatalystState, model: TerritoryModel, n: int, legit: float) -> None:
     """Brokered introductions between organisations of different worlds sharing a fragile need."""
-    s, rng, orgs = model.scenario, model.rng, model.orgs
+    s, rng, orgs = model.params, model.rng, model.orgs
     if len(st.area_orgs) < 2:
         return
     n = int(rng.binomial(n, legit))
@@ -231,7 +231,7 @@ def introduce(st: CatalystState, model: TerritoryModel, n: int, legit: float) ->
 
 def run_experiments(st: CatalystState, model: TerritoryModel, days: float) -> None:
     """Listen first, then run experiments within the time of the experiment mission."""
-    s, month = model.scenario, model.month
+    s, month = model.params, model.month
     st.experiments = [e for e in st.experiments if e.end > month]
     need = len(st.experiments) * s.experiment_days
     effort = min(1.0, days / need) if need > 0 else 0.0
@@ -251,10 +251,10 @@ def run_experiments(st: CatalystState, model: TerritoryModel, days: float) -> No
 
 def workshop(e: Experiment, model: TerritoryModel, effort: float) -> None:
     """A month of co-development workshops: members meet, firms get involved, language grows."""
-    s = model.scenario
+    s = model.params
     if effort <= 0 or len(e.pair_a) == 0:
         return
-    model.contacts.add(e.pair_a, e.pair_b, s.workshop_intensity * effort, model.scenario
+    model.contacts.add(e.pair_a, e.pair_b, s.workshop_intensity * effort, model.params
                        .initial_trust, e.catalyst)
     model.mark_workshop(e.members, effort)
 
@@ -265,7 +265,7 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
     Needs at least ``experiment_min_aware`` aware organisations with spare capacity, interested
     in a domain that is fragile in one of the area's communes, from at least two worlds.
     """
-    s, rng, orgs = model.scenario, model.rng, model.orgs
+    s, rng, orgs = model.params, model.rng, model.orgs
     busy = {e.domain for e in st.experiments}
     # candidates: aware organisations of the area with room for one more alliance (a group of
     # actors ready to engage, not of those already committed to the hilt)
@@ -312,7 +312,7 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
 def form_pilots(e: Experiment, model: TerritoryModel) -> np.ndarray:
     """Pilot projects: member pairs of different worlds at the trust threshold, both interested
     in the experiment's domain, with room for one more alliance (at most ``pilot_projects``)."""
-    s, rng, orgs = model.scenario, model.rng, model.orgs
+    s, rng, orgs = model.params, model.rng, model.orgs
     room = s.pilot_projects - e.pilots
     if room <= 0 or len(e.pair_a) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -120,7 +120,7 @@ def indicator_names() -> tuple[str, ...]:
 
     tiny = Scenario(width=10, height=10, n_communes=2, n_bassins=1, n_firms=4, n_associations=4,
                     n_catalysts=1, steps=1)
-    return tuple(TerritoryModel(tiny, seed=0).indicators)
+    return tuple(TerritoryModel(scenario=tiny, rng=0).indicators)
 
 
 def commune_stage(coconstruction: np.ndarray, streak: np.ndarray, growing: int,
@@ -151,7 +151,7 @@ def coconstruction_alliances(model: TerritoryModel, ids: np.ndarray) -> np.ndarr
 
 def measure(model: TerritoryModel) -> dict[str, float]:
     """All indicators of the current month."""
-    s, orgs, al, tt, tally = model.scenario, model.orgs, model.alliances, model.trust, model.tally
+    s, orgs, al, tt, tally = model.params, model.orgs, model.alliances, model.trust, model.tally
     terr = model.territory
     out: dict[str, float] = {"month": float(model.month),
                              "year": s.start_year + model.month / 12.0}

@@ -147,16 +147,41 @@ def set_layer(grid: OrthogonalVonNeumannGrid, name: str, values: np.ndarray) -> 
     layers[name].data[...] = values
 
 
+def seed_of(rng: int | np.integer | np.random.Generator | None) -> int:
+    """The run's integer seed from Mesa's ``rng`` argument: an integer is the seed itself; a
+    numpy Generator gives one draw; None draws fresh entropy (a new, unreproducible run)."""
+    if rng is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise ValueError(f"rng must be a non-negative integer seed (got {rng!r})")
+    return int(rng)
+
+
 class TerritoryModel(Model):
     """Mayors, firms, associations and catalysts building trust and alliances on a territory."""
 
-    def __init__(self, scenario: Scenario | None = None, seed: int | None = None) -> None:
-        if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**63))
-        super().__init__(rng=int(seed))
-        self.seed = int(seed)
-        self.scenario = scenario if scenario is not None else Scenario()
-        s = self.scenario
+    def __init__(self, *, rng: int | np.integer | np.random.Generator | None = None,
+                 scenario: Scenario | None = None, **overrides: Any) -> None:
+        """Build a territory from ``scenario`` (default: the default :class:`Scenario`) with any
+        parameter overridden by keyword (``TerritoryModel(n_catalysts=0, rng=3)``), as Mesa's
+        own models take their parameters; ``rng`` is the seed (Mesa 3.5 convention).
+
+        The terrisim parameters are ``model.params``: Mesa keeps its own ``model.scenario``
+        (an experimental Mesa object that SolaraViz and Mesa 4 rely on), so ours must not
+        shadow it.
+        """
+        params = scenario if scenario is not None else Scenario()
+        if not isinstance(params, Scenario):
+            raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
+        if overrides:
+            params = params.replace(**overrides)
+        seed = seed_of(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.params = params
+        s = self.params
         self.month = 0
         rng = self.rng
 
@@ -194,21 +219,9 @@ class TerritoryModel(Model):
             name: (lambda m, k=name: m.indicators[k]) for name in self.indicators})
         self.datacollector.collect(self)
 
-    # -- Mesa's Model keeps its own 'scenario' object; ours is the terrisim Scenario ------------
-    @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
-        return self._terrisim_scenario
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        if isinstance(value, Scenario):
-            self._terrisim_scenario = value
-        else:  # Mesa's base class stores its experimental Scenario here at init
-            self._mesa_scenario = value
-
     # -- set-up ----------------------------------------------------------------------------
     def _create_agents(self) -> None:
-        s, orgs, cells = self.scenario, self.orgs, self.grid
+        s, orgs, cells = self.params, self.orgs, self.grid
         c = self.territory.n_communes
         for idx in range(orgs.n):
             cls = Mayor if idx < c else (Firm if orgs.world[idx] == ECONOMIC else Association)
@@ -234,7 +247,7 @@ class TerritoryModel(Model):
         """Relationships that exist at step 0: a few nearby acquaintances per organisation,
         with trust drawn uniformly between initial trust and the alliance threshold
         (*assumption*: the inherited relational fabric; nobody starts allied)."""
-        s, k = self.scenario, self.kernel
+        s, k = self.params, self.kernel
         if s.initial_acquaintances <= 0 or self.orgs.n < 2:
             return
         counts = self.rng.poisson(s.initial_acquaintances / 2.0, size=self.orgs.n)
@@ -269,7 +282,7 @@ class TerritoryModel(Model):
         orgs.aware[who] = True
         self._promote_firms(who, WORKSHOP)
         orgs.language[who] = learn_language(orgs.language[who], effort,
-                                            self.scenario.language_learning)
+                                            self.params.language_learning)
 
     def _promote_firms(self, who: np.ndarray, cause: int) -> None:
         """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
@@ -295,7 +308,7 @@ class TerritoryModel(Model):
 
     # -- the month -------------------------------------------------------------------------
     def step(self) -> None:
-        s = self.scenario
+        s = self.params
         self.month += 1
         self.tally.new_month()
         if Catalyst in self.agents_by_type:
@@ -327,7 +340,7 @@ class TerritoryModel(Model):
 
     def _hold_meetings(self) -> None:
         """Meetings (everyone meets everyone) and forums (a few conversations each)."""
-        s = self.scenario
+        s = self.params
         attended = []
         for commune, size, forum in self.meetings:
             lo, hi = self.member_start[commune], self.member_start[commune + 1]
@@ -352,7 +365,7 @@ class TerritoryModel(Model):
         """Organisations keep up existing relationships, in proportion to trust, within a
         limited monthly relational time (*assumption*: the sources say trust needs regular
         contact, not how people choose whom to see again)."""
-        s, tt = self.scenario, self.trust
+        s, tt = self.params, self.trust
         if len(tt) == 0 or s.maintenance_rate <= 0:
             return
         attention = maintenance_probability(tt.i, tt.j, tt.trust,
@@ -361,7 +374,7 @@ class TerritoryModel(Model):
 
     def _update_trust(self) -> None:
         """Apply every contact of the month at once; decay the rest; forget faded ties."""
-        s, orgs, tt = self.scenario, self.orgs, self.trust
+        s, orgs, tt = self.params, self.orgs, self.trust
         a, b, q, t0, br = self.contacts.drain()
         known, q_known = self.contacts.drain_rows()
         # only relationships between worlds are tracked: alliances need two worlds, and peer
@@ -403,7 +416,7 @@ class TerritoryModel(Model):
 
     def _alliance_lifecycle(self) -> None:
         """Active alliances fail (risk of the other) or complete at their planned end."""
-        s, al, tt, orgs = self.scenario, self.alliances, self.trust, self.orgs
+        s, al, tt, orgs = self.params, self.alliances, self.trust, self.orgs
         ids = al.active_ids()
         if len(ids) == 0:
             return
@@ -439,7 +452,7 @@ class TerritoryModel(Model):
 
     def _form_alliances(self) -> None:
         """Spontaneous alliances wherever the alliance condition holds (with a monthly chance)."""
-        s, tt, orgs = self.scenario, self.trust, self.orgs
+        s, tt, orgs = self.params, self.trust, self.orgs
         self.strong = np.flatnonzero(tt.trust >= s.alliance_threshold)
         # pairs sharing no domain can never ally: leave them out early
         rows = self.strong[~tt.allied[self.strong] & (tt.shared[self.strong] != 0)]
@@ -476,7 +489,7 @@ class TerritoryModel(Model):
         Spontaneous alliances get an exponential planned duration; pilot projects run ``until``
         the end of their experiment (its time of local projects, seed 000).
         """
-        s, orgs, tt, rng = self.scenario, self.orgs, self.trust, self.rng
+        s, orgs, tt, rng = self.params, self.orgs, self.trust, self.rng
         trust = tt.trust[rows]
         pair = world_pair_index(orgs.world[a], orgs.world[b])
         mature_a = np.where(orgs.world[a] == ECONOMIC, orgs.ladder[a] >= INVOLVED, orgs.aware[a])
@@ -519,7 +532,7 @@ class TerritoryModel(Model):
 
     def _learn_and_relieve(self) -> None:
         """Joint work in alliances teaches the common language and relieves fragility."""
-        s, al, orgs = self.scenario, self.alliances, self.orgs
+        s, al, orgs = self.params, self.alliances, self.orgs
         ids = al.active_ids()
         ends = np.concatenate([al.a[ids], al.b[ids]])
         months = np.bincount(ends, minlength=orgs.n) > 0
@@ -532,7 +545,7 @@ class TerritoryModel(Model):
     def _refresh_fragility(self) -> None:
         """Fragility relative to the surroundings, and the fragile domains of each commune."""
         self.relative_fragility = relative_fragility(self.territory)
-        self.fragile_bits = fragile_masks(self.territory, self.scenario.fragile_margin)
+        self.fragile_bits = fragile_masks(self.territory, self.params.fragile_margin)
 
     def _measure(self) -> None:
         self.indicators = indicators.measure(self)
@@ -545,7 +558,7 @@ class TerritoryModel(Model):
 
     def run(self, steps: int | None = None) -> None:
         """Run ``steps`` months (default: to the scenario's horizon)."""
-        target = self.scenario.steps if steps is None else self.month + steps
+        target = self.params.steps if steps is None else self.month + steps
         while self.month < target:
             self.step()
 

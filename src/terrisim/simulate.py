@@ -32,7 +32,7 @@ def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
     """
     from .model import TerritoryModel
 
-    model = TerritoryModel(scenario, seed=seed)
+    model = TerritoryModel(scenario=scenario, rng=seed)
     total = scenario.steps if steps is None else steps
     for done in range(1, total + 1):
         model.step()

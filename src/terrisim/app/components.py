@@ -3,7 +3,7 @@
 The structure is Mesa's SolaraViz (a sidebar with Reset / ▶ / Step, a play interval and the model
 parameters; pages of components that redraw on Mesa's ``update_counter``), rebuilt here because
 SolaraViz itself cannot serve this app: its sidebar and tab titles are English-only ("Page 0",
-"Play Interval (ms)"…), its Reset rebuilds the model from ``model.scenario`` assuming a Mesa
+"Play Interval (ms)"…), its Reset rebuilds the model from ``model.params`` assuming a Mesa
 Scenario (ours is terrisim's), and its sliders do not show their value.  What is kept from Mesa:
 the controller semantics (parameters apply on Reset, Play runs a threaded loop that calls
 ``force_update`` after each step, Step is disabled while playing), ``update_counter`` as the redraw
@@ -195,9 +195,9 @@ def Controls(ui: Ui) -> None:
                           on_click=toggle_play, disabled=not running, classes=["tsim-play"])
             solara.Button(tr("ui.step"), color="primary", on_click=do_step,
                           disabled=ui.playing.value or not running, classes=["tsim-step-btn"])
-        year = model.indicators.get("year", model.scenario.start_year)
+        year = model.indicators.get("year", model.params.start_year)
         solara.v.Html(tag="div", class_="tsim-step", children=[
-            tr("ui.month", month=model.month, steps=model.scenario.steps)
+            tr("ui.month", month=model.month, steps=model.params.steps)
             + f" · {tr.date(year)}"])
         if not running:
             solara.Info(tr("ui.finished"), dense=True)

@@ -79,7 +79,7 @@ class Simulation:
         self.seed = int(seed)
         self.lesson: str | None = None
         self.lock = threading.RLock()
-        self.model = TerritoryModel(self.base, seed=self.seed)
+        self.model = TerritoryModel(scenario=self.base, rng=self.seed)
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -148,7 +148,7 @@ class Simulation:
         with self.lock:
             if seed is not None:
                 self.seed = int(seed)
-            self.model = TerritoryModel(scenario, seed=self.seed)
+            self.model = TerritoryModel(scenario=scenario, rng=self.seed)
             self.base = scenario
             self.pending.clear()
             self.errors.clear()
@@ -187,7 +187,7 @@ class Simulation:
             self.errors.clear()
             self.lesson = lesson_id
             self.source = f"lessons/{lessons_mod.BY_ID[lesson_id].file}"
-            self.model = TerritoryModel(scenario, seed=self.seed)
+            self.model = TerritoryModel(scenario=scenario, rng=self.seed)
 
     def leave_lesson(self) -> None:
         """Back to the scenario the session started from."""
@@ -197,7 +197,7 @@ class Simulation:
             self.pending.clear()
             self.errors.clear()
             self.source = self.scenario_path.name if self.scenario_path else self.origin.name
-            self.model = TerritoryModel(self.base, seed=self.seed)
+            self.model = TerritoryModel(scenario=self.base, rng=self.seed)
 
     # -- export ------------------------------------------------------------------------------
     def csv(self) -> str:

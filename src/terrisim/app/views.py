@@ -142,7 +142,7 @@ def map_static(model: TerritoryModel) -> dict[str, Any]:
     cached = _STATIC.get(model)
     if cached is not None:
         return cached
-    terr, orgs, s = model.territory, model.orgs, model.scenario
+    terr, orgs, s = model.territory, model.orgs, model.params
     c = terr.n_communes
     kind = np.where(np.arange(orgs.n) < c, MAYOR,
                     np.where(orgs.world == ECONOMIC, FIRM, ASSOCIATION))
