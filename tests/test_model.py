@@ -141,3 +141,25 @@ def test_a_catalyst_without_sustainable_funding_stops(baseline: Scenario) -> Non
     assert df["catalysts_active"].iloc[-1] == 0
     patient = run_simulation(baseline.replace(steps=36, funder_expectation=0.0), seed=1)
     assert patient["catalysts_active"].iloc[-1] == baseline.n_catalysts
+
+
+def test_event_log_tells_the_catalysts_programme(small: Scenario) -> None:
+    """The narrative log records each catalyst's programme in order, with the fields of its
+    kind, and each commune's first alliance once."""
+    from terrisim.events import KINDS
+
+    m = TerritoryModel(scenario=small, rng=4)
+    m.run()
+    events = list(m.events)
+    assert events and all(set(e.data) == set(KINDS[e.kind]) for e in events)
+    assert [e.month for e in events] == sorted(e.month for e in events)
+    firsts = [e.actor for e in m.events.of("first_alliance")]
+    assert len(firsts) == len(set(firsts))
+    assert len(firsts) == round(m.indicators["communes_with_alliance"] * m.territory.n_communes)
+    for st in m.catalysts:
+        mine = [e.kind for e in events if e.actor == st.number and e.kind in
+                ("catalyst_started", "listening_done", "experiment_launched")]
+        if "experiment_launched" in mine:
+            assert mine.index("listening_done") < mine.index("experiment_launched")
+        events_held = [e for e in m.events.of("dialogue_event") if e.actor == st.number]
+        assert len(events_held) == st.events_held

@@ -146,8 +146,15 @@ def act(st: CatalystState, model: TerritoryModel) -> None:
     st.days_animation = st.days_operating = 0.0
     if not st.active or month < s.catalyst_start:
         return
+    if month == s.catalyst_start:
+        model.events.add(month, "catalyst_started", st.number, bassin=int(st.bassins[0]),
+                         origin=st.origin)
     if st.funded_until is not None and month >= st.funded_until:
-        if rng.random() < renewal_probability(st.seeded, s.funder_expectation):
+        renewed = rng.random() < renewal_probability(st.seeded, s.funder_expectation)
+        model.events.add(month, "funder_renewed" if renewed else "funder_stopped", st.number,
+                         bassin=int(st.bassins[0]), results=int(st.seeded),
+                         expected=float(s.funder_expectation))
+        if renewed:
             st.funded_until = None           # a sustainable model was found
         else:
             st.active, st.stopped = False, month
@@ -202,7 +209,10 @@ def hold_event(st: CatalystState, model: TerritoryModel) -> None:
                         if n_out else st.outside_orgs[:0])
     attendees = np.concatenate([inside, outside]).astype(np.intp)
     st.events_held += 1
+    newly = int((~model.orgs.aware[attendees]).sum())
     model.mark_event(attendees)
+    model.events.add(model.month, "dialogue_event", st.number, bassin=int(st.bassins[0]),
+                     attendees=len(attendees), newly_aware=newly)
     model.gathering_contacts(attendees, s.event_contacts, intensity=1.0,
                              trust0=s.initial_trust, broker=st.number)
 
@@ -232,6 +242,10 @@ def introduce(st: CatalystState, model: TerritoryModel, n: int, legit: float) ->
 def run_experiments(st: CatalystState, model: TerritoryModel, days: float) -> None:
     """Listen first, then run experiments within the time of the experiment mission."""
     s, month = model.params, model.month
+    for e in st.experiments:
+        if e.end == month:
+            model.events.add(month, "experiment_ended", st.number, commune=e.commune,
+                             domain=e.domain, pilots=e.pilots)
     st.experiments = [e for e in st.experiments if e.end > month]
     need = len(st.experiments) * s.experiment_days
     effort = min(1.0, days / need) if need > 0 else 0.0
@@ -242,6 +256,9 @@ def run_experiments(st: CatalystState, model: TerritoryModel, days: float) -> No
         return
     if st.listening_left > 0:
         st.listening_left -= spare
+        if st.listening_left <= 0:
+            model.events.add(month, "listening_done", st.number, bassin=int(st.bassins[0]),
+                             communes=len(st.area_communes))
         return
     # a new experiment needs at least half of its monthly time, sharing with the running ones
     if (len(st.experiments) < s.max_experiments
@@ -306,6 +323,8 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
     if st.first_experiment is None:
         st.first_experiment = model.month
     model.experiment_started(e)
+    model.events.add(model.month, "experiment_launched", st.number, bassin=int(st.bassins[0]),
+                     commune=commune, domain=domain, members=len(members))
     return e
 
 
@@ -338,4 +357,7 @@ def form_pilots(e: Experiment, model: TerritoryModel) -> np.ndarray:
                                commune=np.full(len(cand), e.commune), pilot=True,
                                catalyst=e.catalyst, until=e.end)
     e.pilots += len(ids)
+    if len(ids):
+        model.events.add(model.month, "pilots_launched", e.catalyst, commune=e.commune,
+                         domain=e.domain, pilots=len(ids))
     return ids

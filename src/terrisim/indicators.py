@@ -28,7 +28,7 @@ import numpy as np
 from .alliances import KINDS, WORLD_PAIR_NAMES, WORLD_PAIRS
 from .domains import DOMAINS
 from .ladder import LEVELS
-from .organisations import ASSOCIATIVE, ECONOMIC
+from .organisations import ASSOCIATIVE, ECONOMIC, WORLDS
 
 if TYPE_CHECKING:
     from .model import TerritoryModel
@@ -105,10 +105,17 @@ class Tally:
             self.first_alliance = month
         if np.isnan(self.first_catalysed) and (al.catalyst[ids] >= 0).any():
             self.first_catalysed = month
+        orgs = model.orgs
         for side in (al.a[ids], al.b[ids]):
-            c = model.orgs.commune[side]
-            fresh = np.isnan(self.commune_first[c])
-            self.commune_first[c[fresh]] = month
+            c = orgs.commune[side]
+            for k in np.flatnonzero(np.isnan(self.commune_first[c])):
+                if np.isnan(self.commune_first[c[k]]):   # once per commune, even in a batch
+                    self.commune_first[c[k]] = month
+                    aid = ids[k]
+                    model.events.add(month, "first_alliance", int(c[k]), commune=int(c[k]),
+                                     world_a=WORLDS[orgs.world[al.a[aid]]],
+                                     world_b=WORLDS[orgs.world[al.b[aid]]],
+                                     alliance_kind=KINDS[al.kind[aid]])
 
 
 @functools.cache
@@ -195,7 +202,11 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     c = terr.n_communes
     cc = coconstruction_alliances(model, ids)
     tally.streak = np.where(cc >= s.growing_alliances, tally.streak + 1, 0)
+    before = tally.stage
     tally.stage = commune_stage(cc, tally.streak, s.growing_alliances, s.anchoring_months)
+    if model.month > 0:
+        for k in np.flatnonzero((tally.stage == 3) & (before != 3)):
+            model.events.add(model.month, "commune_anchored", int(k), commune=int(k))
     stage_share = np.bincount(tally.stage, minlength=4) / c
     for k, name in enumerate(STAGES):
         out[f"stage_{name}"] = float(stage_share[k])

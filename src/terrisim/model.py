@@ -44,6 +44,7 @@ from .alliances import (
 )
 from .domains import from_mask
 from .encounters import build_kernel, pick_neighbours, spontaneous, tiers_lieux_visits
+from .events import EventLog
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .mayors import monthly_plan, role_rates
 from .organisations import ECONOMIC, build_organisations, members_by_commune
@@ -199,6 +200,7 @@ class TerritoryModel(Model):
         self.contacts = ContactBuffer()
         self.meetings: list[tuple[int, int, bool]] = []
         self.experiments: list[catalysis.Experiment] = []
+        self.events = EventLog()
         self.rate = gain_rate(s.initial_trust, s.alliance_threshold, s.trust_building_time)
         self.decay_factor = float(decay(np.float64(1.0), 1.0, s.trust_half_life))
         self._refresh_fragility()
@@ -442,6 +444,9 @@ class TerritoryModel(Model):
                 st.completed_pilots += 1
                 if st.deployed is None and st.completed_pilots >= s.deployment_projects:
                     st.deployed = self.month
+                    self.events.add(self.month, "programme_deployed", int(cat),
+                                    bassin=int(st.bassins[0]),
+                                    completed_pilots=st.completed_pilots)
             self.tally.completed += int(done.sum())
         if ended.any():
             e = ids[ended]
@@ -528,6 +533,9 @@ class TerritoryModel(Model):
                 drift = ids[rng.random(n) < s.drift_probability]
                 self.alliances.operated[drift] = True
                 st.operated.extend(int(x) for x in drift)
+                if len(drift):
+                    self.events.add(self.month, "project_operated", catalyst,
+                                    bassin=int(st.bassins[0]), operated=len(st.operated))
         return ids
 
     def _learn_and_relieve(self) -> None:

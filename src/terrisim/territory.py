@@ -44,6 +44,8 @@ class Territory:
     neighbours: sparse.csr_matrix    # (C, C) row-normalised adjacency (the "surroundings")
     fragility_base: np.ndarray       # (C, 16) structural fragility in [0, 1]
     fragility: np.ndarray            # (C, 16) current fragility in [0, 1]
+    epci: np.ndarray                 # (C,) int32 intercommunalité (EPCI) of each commune
+    departement: np.ndarray          # (C,) int32 département of each commune
 
     @property
     def n_communes(self) -> int:
@@ -107,9 +109,12 @@ def build_territory(s: Scenario, rng: np.random.Generator) -> Territory:
     bassin_fx = rng.normal(0.0, s.fragility_spread * 0.6, size=(s.n_bassins, N_DOMAINS))
     commune_fx = rng.normal(0.0, s.fragility_spread * 0.8, size=(c, N_DOMAINS))
     base = np.clip(level + bassin_fx[bassin] + commune_fx, 0.0, 1.0)
+    # a synthetic territory has one intercommunalité per bassin de vie and one département per
+    # region (*assumption*; real territories take both from the official structure)
     return Territory(w, h, s.cell_km, commune_of_cell, centre_cells, bassin.astype(np.int32),
                      region_of_bassin.astype(np.int32), is_town, mountain, access, tiers,
-                     neighbours, base, base.copy())
+                     neighbours, base, base.copy(), epci=bassin.astype(np.int32),
+                     departement=region_of_bassin[bassin].astype(np.int32))
 
 
 def _group(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
