@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from terrisim.agents import OrganisationAgent
-from terrisim.app import assets, components, i18n, lessons, views
+from terrisim.app import assets, charts, components, i18n, lessons, messages, monitors, views
 from terrisim.app.i18n import LANGS, flatten, placeholders, translator
-from terrisim.app.state import Simulation, parse_value
+from terrisim.app.state import ResetRefused, Simulation, parse_value
+from terrisim.app.tooltips import describe
 from terrisim.cli import main as cli_main
 from terrisim.model import TerritoryModel
 from terrisim.scenario import GROUPS, Scenario, ScenarioError
@@ -66,10 +67,17 @@ def _keys(lang: str) -> set[str]:
     return {k for k in flatten(i18n.catalogue(lang)) if not re.fullmatch(r"params\.\w+\.help", k)}
 
 
+def _source() -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in APP_SRC.rglob("*.py"))
+
+
 def test_both_languages_have_the_same_keys_and_placeholders() -> None:
     en, fr = flatten(i18n.catalogue("en")), flatten(i18n.catalogue("fr"))
     assert _keys("en") == _keys("fr")
     for key in _keys("en"):
+        if isinstance(en[key], list):
+            assert len(en[key]) == len(fr[key]), key
+            continue
         assert placeholders(str(en[key])) == placeholders(str(fr[key])), key
         if not key.startswith("units.") and key != "units.-":
             assert str(fr[key]).strip(), f"empty French string {key}"
@@ -96,15 +104,16 @@ def test_every_scenario_parameter_has_a_label_and_help_in_both_languages() -> No
 
 def test_every_string_the_code_uses_exists_in_both_languages() -> None:
     used: set[str] = set()
-    for path in APP_SRC.glob("*.py"):
-        used |= set(re.findall(r"""\btr\(\s*f?["']([a-z_]+\.[a-z_{}.]+)["']""",
+    for path in APP_SRC.rglob("*.py"):
+        used |= set(re.findall(r"""\btr(?:\.plural)?\(\s*f?["']([a-z_]+\.[a-z_{}.]+)["']""",
                                path.read_text(encoding="utf-8")))
     static = {k for k in used if "{" not in k}
     assert len(static) > 40            # the scan found the interface's strings
     for lang in LANGS:
         tr = translator(lang)
         for key in static:
-            assert tr.has(key) or key in flatten(tr.data), (lang, key)
+            assert tr.has(key) or key in flatten(tr.data) or f"{key}.one" in flatten(tr.data), \
+                (lang, key)
         # keys built from identifiers: tabs, Info sections, monitors, lessons, core labels
         for page in components.PAGES:
             assert tr(f"tabs.{page}")
@@ -113,9 +122,9 @@ def test_every_string_the_code_uses_exists_in_both_languages() -> None:
         for lesson in lessons.LESSONS:
             entry = tr.data["lessons"][lesson.id]
             assert {"title", "question", "look_at", "try"} <= set(entry)
-        for m in views.MONITORS:
+        for m in monitors.MONITORS:
             assert tr.data["monitors"][m.name]["label"] and tr.data["monitors"][m.name]["help"]
-        for section in views.MONITOR_SECTIONS:
+        for section in monitors.MONITOR_SECTIONS:
             assert tr(f"monitor_sections.{section}")
         for table, order in i18n.CORE_ORDERS.items():
             for key in order:
@@ -136,13 +145,43 @@ def test_info_page_follows_netlogo_and_cites_the_sources() -> None:
 
 
 def test_monitors_name_real_indicators(stepped: TerritoryModel) -> None:
-    for m in views.MONITORS:
-        assert m.name in stepped.indicators or m.name in views.POPULATION, m.name
-    sections = views.monitor_sections(stepped, translator("fr"))
+    for m in monitors.MONITORS:
+        assert m.name in stepped.indicators or m.name in monitors.POPULATION, m.name
+    sections = monitors.monitor_sections(stepped, translator("fr"))
     values = {i["name"]: i["value"] for s in sections for i in s["items"]}
+    labels = {i["name"]: i["label"] for s in sections for i in s["items"]}
     assert values["month"] == "6"
     assert values["n_firms"] == "120"
     assert values["firms_partnered"].endswith("\u00a0%") and "," in values["firms_partnered"]
+    # a month is written as a month, never "Année 07/2010"
+    assert labels["year"] == "Date" and values["year"] == "juillet 2010"
+    assert translator("en").date(2010 + 6 / 12) == "July 2010"
+
+
+def test_every_indicator_has_a_label_in_both_languages() -> None:
+    """The French CSV names its columns; an indicator the model adds fails here until named."""
+    from terrisim.indicators import indicator_names
+
+    for lang in LANGS:
+        tr = translator(lang)
+        for name in indicator_names():
+            assert tr.indicator_label(name) != name, (lang, name)
+    fr = translator("fr")
+    assert fr.indicator_label("fragility_health") == "Fragilité : Santé"
+    assert fr.indicator_label("active_economic_associative").endswith("entreprise – association")
+
+
+def test_plurals_and_dates_follow_the_language() -> None:
+    en, fr = translator("en"), translator("fr")
+    assert en.plural("ui.params_pending", 1) == "1 change waiting for Reset"
+    assert en.plural("ui.params_pending", 2) == "2 changes waiting for Reset"
+    assert fr.plural("ui.params_pending", 1) == "1 changement en attente de réinitialisation"
+    assert fr.plural("ui.params_pending", 0).startswith("0 changement ")
+    assert "(s)" not in "".join(str(v) for k, v in flatten(fr.data).items()
+                               if k.startswith(("ui.", "runs.")))
+    assert fr.date(2012 + 1 / 12) == "février 2012" and en.date(2012 + 11 / 12) == "December 2012"
+    js = fr.browser_texts()
+    assert js["decimal"] == "," and js["months"][0] == "janv."
 
 
 def test_every_tooltip_detail_is_translated(stepped: TerritoryModel) -> None:
@@ -154,13 +193,17 @@ def test_every_tooltip_detail_is_translated(stepped: TerritoryModel) -> None:
         assert keys - {"type", "id"} <= set(table), (lang, keys - set(table))
     tr = translator("fr")
     firm = next(a for a in stepped.agents if getattr(a, "kind", "") == "firm")
-    tip = views.describe(stepped, {"what": "org", "id": firm.index, "key": "k"}, "health", tr)
+    tip = describe(stepped, {"what": "org", "id": firm.index, "key": "k"}, "health", tr)
     rows = dict(tip["rows"])
     assert tip["title"].startswith("Entreprise")
     assert rows["Maturité"] in {"Non sensibilisée", "Sensibilisée", "Impliquée", "Engagée"}
-    cell = views.describe(stepped, {"what": "cell", "x": 1, "y": 2, "key": "c"}, "health", tr)
+    assert rows["Commune"] == str(firm.commune + 1)        # communes counted from 1
+    cell = describe(stepped, {"what": "cell", "x": 1, "y": 2, "key": "c"}, "health", tr)
     assert cell["title"].startswith("Commune") and any("Santé" in r[0] for r in cell["rows"])
-    assert views.describe(stepped, {"what": "org", "id": 10**6, "key": "x"}, "none", tr) is None
+    k = int(stepped.territory.commune_of_cell[1, 2])
+    region = int(stepped.territory.region_of_bassin[stepped.territory.bassin[k]]) + 1
+    assert ["Région", str(region)] in cell["rows"]           # the mountain lesson asks about them
+    assert describe(stepped, {"what": "org", "id": 10**6, "key": "x"}, "none", tr) is None
 
 
 # -- session logic -----------------------------------------------------------------------------
@@ -183,10 +226,10 @@ def test_edits_wait_for_reset_then_the_model_reflects_them(tiny: Scenario) -> No
     assert sim.edit("n_firms", "80") is None
     assert sim.edit("trust_building_time", "12,5") is None
     assert sim.pending == {"n_firms": 80, "trust_building_time": 12.5}
-    assert views.population(sim.model)["n_firms"] == 120      # not applied yet
+    assert monitors.population(sim.model)["n_firms"] == 120      # not applied yet
     sim.reset()
     assert sim.model is not before and sim.pending == {}
-    assert views.population(sim.model)["n_firms"] == 80
+    assert monitors.population(sim.model)["n_firms"] == 80
     assert sim.model.params.trust_building_time == 12.5
     # going back to the current value is not an edit
     assert sim.edit("n_firms", 80) is None and sim.pending == {}
@@ -194,21 +237,112 @@ def test_edits_wait_for_reset_then_the_model_reflects_them(tiny: Scenario) -> No
 
 def test_invalid_edits_are_refused_with_a_reason(tiny: Scenario) -> None:
     sim = Simulation(tiny, seed=5)
-    assert "must be" in (sim.edit("n_catalysts", "-1") or "")
-    assert sim.edit("steps", "twelve")
+    assert sim.edit("n_catalysts", "-1") is not None
+    assert sim.edit("steps", "twelve") is not None
     assert sim.edit("operator_drift", True) is None
     assert set(sim.errors) == {"n_catalysts", "steps"}
     assert sim.pending == {"operator_drift": True}
+    # the reason names the field as the form labels it and the values it takes, in either
+    # language; never Python's own words
+    en, fr = translator("en"), translator("fr")
+    assert messages.field_error(sim.errors["steps"], en) == (
+        "Months simulated: must be an integer from 1 to 360 months (typed: twelve). "
+        "(The model itself accepts up to 600: use terrisim run for larger territories.)")
+    text = messages.field_error(sim.errors["steps"], fr)
+    assert text.startswith("Mois simulés : doit être un nombre entier de 1 à 360 mois")
+    assert "could not convert" not in text and "must" not in text
     # consistent one by one, inconsistent together: refused at Reset, model kept
     sim.edit("share_pme", 0.9)
     sim.edit("share_eti", 0.2)
-    assert "share_eti" in (sim.candidate_error() or "")
+    problem = sim.candidate_error()
+    assert problem is not None and problem.key == "share_eti"
+    said = messages.constraint_error(problem, sim.candidate_values(), fr)
+    assert said == ("Part d'ETI : Part de PME + Part d'ETI ne doivent pas dépasser 100 % "
+                    "(actuellement 90\u00a0% + 20\u00a0%).")
+    assert messages.constraint_error(problem, sim.candidate_values(), en) == (
+        "Share of ETI (mid-size): Share of PME (SMEs) + Share of ETI (mid-size) must not exceed "
+        "100 % (now 90\u00a0% + 20\u00a0%).")
     model = sim.model
-    with pytest.raises(ScenarioError):
+    with pytest.raises(ResetRefused):
         sim.reset()
     assert sim.model is model
     sim.undo()
     assert sim.pending == {} and sim.errors == {} and sim.candidate_error() is None
+
+
+def test_every_cross_parameter_rule_is_worded_in_both_languages() -> None:
+    """The keys the scenario's consistency rules name, read from its source: a rule the model
+    adds fails here until it has its two sentences (the app meanwhile shows the English)."""
+    import inspect
+
+    keys = set(re.findall(r'ScenarioError\(source, "(\w+)"',
+                          inspect.getsource(Scenario._check_consistency)))
+    assert len(keys) >= 8
+    values = Scenario().to_dict()
+    for lang in LANGS:
+        tr = translator(lang)
+        assert keys <= set(tr.data["constraints"]), (lang, keys - set(tr.data["constraints"]))
+        for key in keys:
+            text = messages.constraint_error(ScenarioError("app", key, "x"), values, tr)
+            assert "{" not in text and text.startswith(tr.param_label(key)), (lang, key)
+
+
+def test_allowed_values_are_worded_from_the_spec_in_both_languages() -> None:
+    en, fr = translator("en"), translator("fr")
+    for spec in Scenario.specs().values():
+        assert messages.allowed(spec, en) == spec.allowed()
+        text = messages.allowed(spec, fr)
+        assert text and "{" not in text and "from" not in text, spec.name
+        if spec.type in (int, float) and spec.lo is not None:
+            assert fr.number(float(spec.lo), 0 if float(spec.lo).is_integer() else 1)[0] in text
+    specs = Scenario.specs()
+    assert messages.allowed(specs["cell_km"], fr) == "un nombre de 0,1 à 5 km"
+    assert messages.allowed(specs["catalyst_origin"], fr).startswith("l'une des valeurs « ")
+    # the app's limit is the bound it states
+    assert messages.allowed(specs["n_firms"], en, cap=4000) == "an integer from 0 to 4000 firms"
+
+
+def test_a_refused_seed_keeps_the_run_and_says_why() -> None:
+    """Defects: ``-1`` in Seed replaced the page by a traceback; letters or decimals were
+    refused in red but Reset silently used the last valid seed."""
+    from terrisim.app.messages import SEED_SPEC, FieldError, field_error, parse_seed
+
+    for typed in ("-1", "abc", "1.5", "", "4294967296"):
+        assert isinstance(parse_seed(typed), FieldError), typed
+    assert parse_seed(" 12 ") == 12 and parse_seed("4\u202f294") == 4294
+    assert SEED_SPEC.hi == 2**32 - 1
+    tiny = Scenario(width=20, height=20, n_communes=4, n_bassins=1, n_firms=30,
+                    n_associations=10, n_catalysts=1, steps=6)
+    sim = Simulation(tiny, seed=42)
+    sim.step()
+    model = sim.model
+    assert sim.set_seed("-1") is not None
+    with pytest.raises(ResetRefused) as refused:
+        sim.reset()
+    assert sim.model is model and sim.model.month == 1 and sim.seed == 42
+    assert field_error(refused.value.field, translator("fr")) == (
+        "Graine : doit être un nombre entier de 0 à 4\u202f294\u202f967\u202f295 (saisi : -1).")
+    assert "seed42" in sim.filename("csv")
+    assert sim.set_seed("7") is None
+    sim.reset()
+    assert sim.seed == 7 and sim.model.seed == 7 and "seed7" in sim.filename("csv")
+
+
+def test_app_limits_bound_edits_but_not_the_teachers_scenario(tiny: Scenario) -> None:
+    from terrisim.app.capacity import LIMITS
+
+    sim = Simulation(tiny, seed=1)
+    assert sim.edit("n_firms", LIMITS["n_firms"]) is None
+    error = sim.edit("n_firms", LIMITS["n_firms"] + 1)
+    assert error is not None and error.cap == LIMITS["n_firms"]
+    for lang, word in (("en", "use terrisim run"), ("fr", "utilisez terrisim run")):
+        assert word in messages.field_error(error, translator(lang))
+    big = tiny.replace(n_firms=int(LIMITS["n_firms"]) + 500)
+    sim = Simulation(big, seed=1)                      # a scenario file beyond the limit runs
+    assert sim.edit("n_firms", big.n_firms) is None    # and keeps its value
+    rows = {r["name"]: r for r in components.teacher_rows(sim, translator("en"))}
+    assert rows["n_catalysts"]["limit"] == f"App limit: {int(LIMITS['n_catalysts'])} catalysts."
+    assert rows["n_catalysts"]["max"] <= LIMITS["n_catalysts"]
 
 
 def test_step_stops_at_the_horizon_and_ignores_a_replaced_model(tiny: Scenario) -> None:
@@ -222,15 +356,43 @@ def test_step_stops_at_the_horizon_and_ignores_a_replaced_model(tiny: Scenario) 
     assert sim.model.month == 0
 
 
-def test_csv_export_has_every_indicator_and_one_row_per_month(tiny: Scenario) -> None:
+def test_csv_export_has_every_indicator_and_records_what_made_the_run(tiny: Scenario) -> None:
+    """Defect: exports after a parameter change kept the baseline's file name and recorded
+    neither parameters nor seed."""
+    from terrisim.scenario import scenario_from_mapping
+
     sim = Simulation(tiny, seed=2)
     for _ in range(4):
         sim.step()
-    df = pd.read_csv(io.StringIO(sim.csv()))
+    text = sim.csv(translator("en"))
+    comments = [line[2:] for line in text.splitlines() if line.startswith("# ")]
+    df = pd.read_csv(io.StringIO(text), comment="#")
     assert list(df.columns[:2]) == ["month", "year"]
     assert set(sim.model.indicators) == set(df.columns)
     assert df["month"].tolist() == [0, 1, 2, 3, 4]
-    assert sim.filename("csv") == f"terrisim-{tiny.name}-seed2-month4.csv"
+    assert "seed 2, month 4" in comments
+    toml = "\n".join(comments[comments.index(translator("en")("export.parameters")) + 1:])
+    import tomllib
+
+    assert scenario_from_mapping(tomllib.loads(toml)) == tiny       # every parameter recorded
+    assert sim.filename("csv") == f"terrisim-{tiny.name}-seed2.csv"
+    sim.edit("n_catalysts", 0)
+    sim.edit("trust_building_time", 12.5)
+    sim.reset(seed=9)
+    assert sim.filename("csv") == (f"terrisim-{tiny.name}-trust_building_time=12.5-"
+                                   "n_catalysts=0-seed9.csv")
+    for name in ("steps", "n_firms", "n_associations"):
+        sim.edit(name, getattr(sim.base, name) - 1)
+    sim.reset()
+    assert "-and2more-seed9" in sim.filename("csv")
+    # French: what French spreadsheets expect, and columns named in French
+    fr = sim.csv(translator("fr"))
+    head = [line for line in fr.splitlines() if not line.startswith("#")][0]
+    assert head.startswith("Mois [month];Date [year];") and "Alliances actives [alliances_active]" \
+        in head
+    assert "graine 9, mois 0" in fr and "changements par rapport à" in fr
+    back = pd.read_csv(io.StringIO(fr), comment="#", sep=";", decimal=",")
+    assert back.shape[1] == len(sim.model.indicators)
 
 
 def test_lessons_load_their_scenarios(tiny: Scenario) -> None:
@@ -249,7 +411,7 @@ def test_lessons_load_their_scenarios(tiny: Scenario) -> None:
     sim.edit("n_firms", 60)
     sim.load_lesson("no_catalyst")
     assert sim.lesson == "no_catalyst" and sim.pending == {}
-    assert views.population(sim.model)["n_catalysts"] == 0
+    assert monitors.population(sim.model)["n_catalysts"] == 0
     sim.leave_lesson()
     assert sim.lesson is None and sim.model.params == tiny
 
@@ -276,22 +438,33 @@ def test_map_and_network_payloads_match_the_model(stepped: TerritoryModel) -> No
 
 
 def test_chart_data_cover_every_month(stepped: TerritoryModel) -> None:
-    charts = views.chart_specs(stepped, translator("en"))
-    assert set(charts) == {"kinds", "ladder", "stages", "impacts"}
+    specs = charts.chart_specs(stepped, translator("en"))
+    assert set(specs) == set(charts.CHARTS)
     months = stepped.month + 1
-    for name in ("kinds", "ladder", "impacts"):
-        assert len(charts[name]["x"]) == months
-        assert all(len(s["values"]) == months for s in charts[name]["series"])
-    ladder = np.array([s["values"] for s in charts["ladder"]["series"]]).sum(axis=0)
+    for name, series in charts.CHART_SERIES.items():
+        assert len(specs[name]["x"]) == months
+        drawn = np.array([s["values"] for s in specs[name]["series"]], dtype=float)
+        recorded = np.array([stepped.datacollector.model_vars[ind] for ind in series])
+        assert np.allclose(drawn, recorded, atol=0.051), name      # rounded for the browser
+        assert all(len(s["values"]) == months for s in specs[name]["series"])
+    ladder = np.array([s["values"] for s in specs["ladder"]["series"]]).sum(axis=0)
     assert np.allclose(ladder, 1.0, atol=1e-3)          # shares of firms add up
-    survey = charts["stages"]["groups"][1]["values"]
+    survey = specs["stages"]["groups"][-1]["values"]
     assert survey == [0.24, 0.46, 0.13, 0.17]            # none, emerging, growing, anchored
+    # "catalyst days operating" is charted, next to the days animating
+    assert [s["label"] for s in specs["catalyst_time"]["series"]] == [
+        "Days animating (dialogue, introductions, experiments)", "Days operating projects"]
 
 
 def test_parameter_editor_is_generated_from_the_specs(tiny: Scenario) -> None:
     sim = Simulation(tiny, seed=1)
     sim.edit("n_catalysts", 5)
     groups = components.param_groups(sim, translator("fr"))
+    # the teacher's set: at most eight of the scenario's own parameters, shown first
+    assert 0 < len(components.TEACHER_PARAMS) <= 8
+    assert set(components.TEACHER_PARAMS) <= set(Scenario.specs())
+    teacher = components.teacher_rows(sim, translator("fr"))
+    assert [r["name"] for r in teacher] == list(components.TEACHER_PARAMS)
     rows = {r["name"]: r for g in groups for r in g["rows"]}
     specs = Scenario.specs()
     assert set(rows) == {n for n, s in specs.items() if s.group != "meta"}
@@ -359,12 +532,13 @@ def test_organisation_agents_are_found_for_tooltips(stepped: TerritoryModel) -> 
 
 def test_no_stale_interface_strings() -> None:
     """Every ``ui.*`` string is used by the code (a renamed key leaves no orphan behind)."""
-    source = "".join(p.read_text(encoding="utf-8") for p in APP_SRC.glob("*.py"))
+    source = _source()
     for key in translator("en").data["ui"]:
         assert re.search(rf"""["']ui\.{key}["']""", source), key
 
 
-@pytest.mark.parametrize("name", ["figure.vue", "params.vue", "export_png.vue"])
+@pytest.mark.parametrize("name", ["figure.vue", "params.vue", "export_png.vue", "event_log.vue",
+                                  "session_keeper.vue"])
 def test_vue_components_define_module_exports(name: str) -> None:
     """The browser evaluates each template's script with ``new Function("module", "exports",
     …)`` (ipyvue); a syntax error would leave a blank figure, so check it here with node."""

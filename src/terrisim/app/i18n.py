@@ -25,7 +25,8 @@ from ..ladder import LEVEL_LABELS, LEVELS
 from ..mayors import PROFILE_LABELS
 from ..scenario import GROUPS, ParamSpec, Scenario
 
-__all__ = ["DEFAULT_LANG", "LANGS", "Translator", "catalogue", "core_label", "translator"]
+__all__ = ["DEFAULT_LANG", "LANGS", "Translator", "catalogue", "core_label", "format_param",
+           "plain_number", "translator"]
 
 LANGS: tuple[str, ...] = ("en", "fr")
 DEFAULT_LANG = "en"
@@ -45,6 +46,15 @@ CORE_ORDERS: dict[str, tuple[str, ...]] = {
     "domain": DOMAINS, "kind": KINDS, "level": LEVELS, "stage": STAGES,
     "profile": tuple(PROFILE_LABELS), "origin": tuple(ORIGIN_LABELS),
 }
+
+#: Indicator families named after a core table: prefix → tables its suffix comes from.
+INDICATOR_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("formed_total_", ("kind", "pair")),
+    ("active_", ("kind", "pair")),
+    ("firms_", ("level",)),
+    ("stage_", ("stage",)),
+    ("fragility_", ("domain",)),
+)
 
 
 @functools.cache
@@ -132,13 +142,38 @@ class Translator:
     def yes_no(self, value: bool) -> str:
         return self("ui.yes") if value else self("ui.no")
 
+    def plural(self, key: str, n: float, **fmt: Any) -> str:
+        """The ``one`` or ``other`` form of a counted string (``{n}`` filled in): "1 change",
+        "2 changes"; French uses the singular for 0 and 1, English only for 1."""
+        node: Any = self.data
+        for part in key.split("."):
+            node = node[part]
+        one = abs(n) < 2 if self.lang == "fr" else n == 1
+        text = node["one" if one else "other"]
+        return text.format(n=self.number(n, 0) if float(n).is_integer() else self.number(n, 1),
+                           **fmt)
+
+    def month_name(self, month: int) -> str:
+        """Name of a calendar month (1–12) in this language."""
+        return self.data["calendar"]["months"][(int(month) - 1) % 12]
+
     def date(self, year: float) -> str:
-        """Calendar month of a fractional year (the model's ``year`` indicator)."""
+        """Calendar month of a fractional year (the model's ``year`` indicator): "March 2012",
+        "mars 2012" — a month, never a bare "02/2012" that reads as a year."""
         y = int(year + 1e-9)
         m = round((year - y) * 12) + 1
         if m > 12:
             y, m = y + 1, 1
-        return self("ui.date", year=y, month=m)
+        return self("ui.date", year=y, month_name=self.month_name(m))
+
+    def browser_texts(self) -> dict[str, Any]:
+        """What the browser's own drawing code needs to write numbers and dates like this
+        language does (chart tooltips are computed in the browser)."""
+        cal = self.data["calendar"]
+        return {"decimal": "," if self.lang == "fr" else ".",
+                "thousands": "\u202f" if self.lang == "fr" else ",",
+                "months": cal["months_short"], "date": cal["short_date"],
+                "percent": "\u00a0%"}
 
     def number(self, value: float, digits: int = 2) -> str:
         """A number written the way this language writes it (decimal comma in French)."""
@@ -149,6 +184,28 @@ class Translator:
 
     def percent(self, share: float, digits: int = 0) -> str:
         return f"{self.number(100.0 * share, digits)}\u00a0%"
+
+    def indicator_label(self, name: str) -> str:
+        """A person's name for an indicator of :func:`terrisim.indicators.indicator_names`:
+        its own entry, else its monitor's label, else its family's ("Fragility: Health"), else
+        the identifier (a unit test fails until every indicator has a label)."""
+        own = self.data["indicators"].get(name)
+        if own:
+            return own
+        monitor = self.data["monitors"].get(name)
+        if monitor:
+            return monitor["label"]
+        families = self.data["indicator_families"]
+        for prefix, tables in INDICATOR_FAMILIES:
+            if not name.startswith(prefix):
+                continue
+            rest = name[len(prefix):]
+            for table in tables:
+                if table == "pair" and rest in self.data["pairs"]:
+                    return families[prefix.rstrip("_")].format(what=self.data["pairs"][rest])
+                if table != "pair" and rest in CORE_TABLES[table]:
+                    return families[prefix.rstrip("_")].format(what=self.core(table, rest))
+        return name
 
 
 @functools.cache
@@ -177,3 +234,30 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def scenario_specs() -> dict[str, ParamSpec]:
     """The Scenario's parameters (re-exported so the tests and views share one import)."""
     return Scenario.specs()
+
+
+#: Units whose singular ends in "s" too.
+INVARIABLE = frozenset({"mois", "log-sd"})
+
+
+def plain_number(value: float, lang: str) -> str:
+    """Shortest faithful writing of a number (``0.003``, ``1500``), decimal comma in French."""
+    text = str(int(value)) if float(value).is_integer() else f"{float(value):.6g}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def format_param(spec: ParamSpec, value: Any, tr: Translator) -> str:
+    """A parameter value with its unit, written in the interface's language."""
+    if spec.type is bool:
+        return tr.yes_no(bool(value))
+    if spec.choices:
+        return tr.choice(spec.name, str(value))
+    if spec.type is str:
+        return str(value)
+    text = plain_number(value, tr.lang)
+    if spec.unit == "factor":
+        return f"×{text}"
+    unit = tr.unit(spec.unit)
+    if value == 1 and unit.endswith("s") and "/" not in unit and unit not in INVARIABLE:
+        unit = unit[:-1]                  # "1 region", "1 catalyseur"
+    return f"{text} {unit}".strip()

@@ -26,14 +26,17 @@ class Lesson:
     id: str
     file: str
     page: str
+    #: Months at which Play pauses and the lesson's question for that moment is shown (texts in
+    #: the locale files, ``lessons.<id>.checkpoints.<month>``).
+    checkpoints: tuple[int, ...] = ()
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson("no_catalyst", "no_catalyst.toml", "indicators"),
-    Lesson("one_catalyst", "one_catalyst.toml", "territory"),
-    Lesson("operator", "operator.toml", "monitors"),
-    Lesson("impatient_funder", "impatient_funder.toml", "monitors"),
-    Lesson("mountain", "mountain.toml", "territory"),
+    Lesson("no_catalyst", "no_catalyst.toml", "indicators", (24, 60)),
+    Lesson("one_catalyst", "one_catalyst.toml", "territory", (12, 36, 60)),
+    Lesson("operator", "operator.toml", "monitors", (30, 60)),
+    Lesson("impatient_funder", "impatient_funder.toml", "monitors", (18, 40)),
+    Lesson("mountain", "mountain.toml", "territory", (24, 60)),
 )
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
 

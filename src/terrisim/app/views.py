@@ -16,33 +16,30 @@ call the same code the pages do.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..agents import Catalyst, OrganisationAgent
+from ..agents import Catalyst
 from ..alliances import KINDS
 from ..domains import DOMAINS
-from ..indicators import STAGES, SURVEY_STAGE_SHARES
+from ..indicators import STAGES
 from ..ladder import LEVELS
-from ..organisations import ECONOMIC, FUNDING_MODELS, WORLDS
+from ..organisations import ECONOMIC, WORLDS
 from .i18n import Translator
 
 if TYPE_CHECKING:
     from ..model import TerritoryModel
 
 __all__ = [
+    "DEFAULT_LAYER",
     "KIND_COLORS",
     "LEVEL_COLORS",
-    "MONITORS",
     "STAGE_COLORS",
     "WORLD_COLORS",
-    "chart_specs",
-    "describe",
+    "commune_stages",
     "map_frame",
     "map_static",
-    "monitor_sections",
     "network_frame",
 ]
 
@@ -51,66 +48,33 @@ __all__ = [
 WORLD_COLORS = {"public": "#1f5fa8", "economic": "#e0801c", "associative": "#2f9e44"}
 KIND_COLORS = {"patronage": "#8e5bb5", "responsible": "#14a3b8", "economic": "#8c5a3c",
                "social_innovation": "#d6409f"}
-LEVEL_COLORS = {"unaware": "#c8c8c8", "aware": "#fdc086", "involved": "#f08a24",
-                "committed": "#8c2d04"}
+#: Firms by maturity: four fills far apart in lightness and hue, every marker drawn with a dark
+#: edge (``MARKER_EDGES``) so it stands out on any pale background (see ``test_app_unit``'s
+#: contrast check against the default layer).
+LEVEL_COLORS = {"unaware": "#e3e3e3", "aware": "#ffd92f", "involved": "#f46d1e",
+                "committed": "#7f2704"}
 STAGE_COLORS = {"none": "#ffffff", "emerging": "#c6dbef", "growing": "#5b9bd5",
                 "anchored": "#08406e"}
 IMPACT_COLORS = {"impact_performance": "#1f5fa8", "impact_innovation": "#d6409f",
                  "impact_trust": "#2f9e44"}
 SURVEY_COLOR = "#9a9a9a"
 CATALYST_COLOR = "#c2185b"
+ASSOCIATION_COLORS = {"alone": "#a9dfb5", "allied": "#2f9e44"}
+TIERS_COLOR = "#283593"
+#: Edge of each marker class (drawn around every marker of that class).
+MARKER_EDGES = {"firm": "#3a3a3a", "association": "#1b5e20", "mayor": "#0b2545",
+                "catalyst": "#ffffff", "tiers": "#ffffff"}
+#: Background tints of the bassins de vie on the "communes only" layer.
+BASSIN_TINTS = ("#f4f1e8", "#ecf2ec", "#eeeef6", "#f6eeee", "#f0f4f6", "#f6f4ec")
+#: The fragility ramp (0 → 1) and how much it is lightened towards white so actors stay readable.
+RAMP = ("#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000")
+RAMP_STRENGTH = 0.72
+#: The layer a new session shows: communes and bassins only, where every actor class keeps its
+#: contrast (on a fragility layer the warm firm colours meet a warm ramp).
+DEFAULT_LAYER = "none"
 
 #: Organisation types on the map (also their world: mayors stand for the public world).
 MAYOR, FIRM, ASSOCIATION = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class Monitor:
-    """One monitor of the Monitors page: an indicator (or a population count) and its format."""
-
-    name: str
-    section: str
-    fmt: str          # "int", "pct", "float2", "float3", "sci", "month", "date", "days"
-    survey: float | None = None   # the survey's figure, when the sources give one
-
-
-#: The Monitors page, in display order.  Names are indicator names of ``model.indicators``
-#: except the population counts (``n_*``), which are read from the running model's agents.
-MONITORS: tuple[Monitor, ...] = (
-    Monitor("month", "time", "int"),
-    Monitor("year", "time", "date"),
-    Monitor("n_communes", "population", "int"),
-    Monitor("n_firms", "population", "int"),
-    Monitor("n_associations", "population", "int"),
-    Monitor("n_catalysts", "population", "int"),
-    Monitor("alliances_active", "alliances", "int"),
-    Monitor("alliances_formed_total", "alliances", "int"),
-    Monitor("alliances_failed_total", "alliances", "int"),
-    Monitor("first_alliance_month", "alliances", "month"),
-    Monitor("firms_partnered", "actors", "pct", 0.37),
-    Monitor("associations_partnered", "actors", "pct", 0.38),
-    Monitor("firms_committed", "actors", "pct"),
-    Monitor("communes_with_alliance", "actors", "pct"),
-    Monitor("catalysts_active", "catalysts", "int"),
-    Monitor("experiments_running", "catalysts", "int"),
-    Monitor("months_to_first_experiment", "catalysts", "month"),
-    Monitor("alliances_seeded_by_catalysts", "catalysts", "int"),
-    Monitor("catalyst_days_animation", "catalysts", "days"),
-    Monitor("catalyst_days_operating", "catalysts", "days"),
-    Monitor("network_density", "network", "sci"),
-    Monitor("largest_component_share", "network", "pct"),
-    Monitor("concentration", "network", "float2"),
-    Monitor("relationships", "network", "int"),
-    Monitor("mean_trust", "network", "float2"),
-    Monitor("fragility_mean", "territory", "float3"),
-    Monitor("impact_performance", "territory", "float2"),
-    Monitor("impact_innovation", "territory", "float2"),
-    Monitor("impact_trust", "territory", "float2"),
-)
-MONITOR_SECTIONS: tuple[str, ...] = ("time", "population", "alliances", "actors", "catalysts",
-                                     "network", "territory")
-#: Population counts shown as monitors, read from the model's agents.
-POPULATION = ("n_communes", "n_firms", "n_associations", "n_catalysts")
 
 
 def _jitter(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,6 +119,7 @@ def map_static(model: TerritoryModel) -> dict[str, Any]:
         "commune": terr.commune_of_cell.T.ravel().tolist(),
         "mountain": terr.mountain.T.ravel().astype(int).tolist(),
         "bassin": terr.bassin.tolist(),
+        "region": terr.region.astype(int).tolist(),
         "centres": (terr.centres + 0.5).tolist(),
         "tiers": (np.asarray(terr.tiers_lieux).reshape(-1, 2) + 0.5).tolist(),
         "tiers_radius": float(s.tiers_lieu_radius_km / s.cell_km),
@@ -165,7 +130,9 @@ def map_static(model: TerritoryModel) -> dict[str, Any]:
                    "kind": [KIND_COLORS[k] for k in KINDS],
                    "level": [LEVEL_COLORS[v] for v in LEVELS],
                    "stage": [STAGE_COLORS[v] for v in STAGES],
-                   "catalyst": CATALYST_COLOR},
+                   "catalyst": CATALYST_COLOR, "association": ASSOCIATION_COLORS,
+                   "tiers": TIERS_COLOR, "edges": MARKER_EDGES, "tints": list(BASSIN_TINTS),
+                   "ramp": list(RAMP), "ramp_strength": RAMP_STRENGTH},
     }
     _STATIC[model] = static
     return static
@@ -233,203 +200,6 @@ def _catalyst_active(model: TerritoryModel) -> list[int]:
     return [int(a.state.active) for a in catalysts]
 
 
-# -- charts -------------------------------------------------------------------------------------
-def chart_specs(model: TerritoryModel, tr: Translator) -> dict[str, dict[str, Any]]:
-    """The four charts of the Indicators page, from the DataCollector's monthly records."""
-    mv = model.datacollector.model_vars
-    x = _round(mv["year"], 4)
-    month = int(model.month)
-
-    def series(name: str, label: str, color: str, digits: int = 4) -> dict[str, Any]:
-        return {"label": label, "color": color, "values": _round(mv[name], digits)}
-
-    kinds = {
-        "type": "lines", "title": tr("charts.kinds_title"), "x": x, "xlabel": tr("charts.x"),
-        "ylabel": tr("charts.kinds_y"), "ymin": 0,
-        "series": [series(f"active_{k}", tr.core("kind", k), KIND_COLORS[k], 0) for k in KINDS],
-    }
-    ladder = {
-        "type": "stacked", "title": tr("charts.ladder_title"), "x": x, "xlabel": tr("charts.x"),
-        "ylabel": tr("charts.ladder_y"), "ymin": 0, "ymax": 1, "percent": True,
-        "series": [series(f"firms_{v}", tr.core("level", v), LEVEL_COLORS[v]) for v in LEVELS],
-    }
-    current = [float(model.indicators[f"stage_{v}"]) for v in STAGES]
-    stages = {
-        "type": "bars", "title": tr("charts.stages_title"), "ylabel": tr("charts.stages_y"),
-        "ymin": 0, "ymax": 1, "percent": True,
-        "categories": [tr.core("stage", v) for v in STAGES],
-        "groups": [
-            {"label": tr("charts.stages_model", month=month), "color": "#5b9bd5",
-             "values": _round(current, 4)},
-            {"label": tr("charts.stages_survey"), "color": SURVEY_COLOR,
-             "values": [SURVEY_STAGE_SHARES[v] for v in STAGES]},
-        ],
-    }
-    impacts = {
-        "type": "lines", "title": tr("charts.impacts_title"), "x": x, "xlabel": tr("charts.x"),
-        "ylabel": tr("charts.impacts_y"), "ymin": 0, "ymax": 1,
-        "series": [series(name, tr(f"charts.{name}"), color)
-                   for name, color in IMPACT_COLORS.items()],
-    }
-    return {"kinds": kinds, "ladder": ladder, "stages": stages, "impacts": impacts}
-
-
-# -- monitors -----------------------------------------------------------------------------------
-def population(model: TerritoryModel) -> dict[str, int]:
-    """How many actors of each type the running model holds (what a Reset really built)."""
-    from ..agents import Association, Firm, Mayor
-
-    by_type = model.agents_by_type
-    return {"n_communes": len(by_type.get(Mayor, [])), "n_firms": len(by_type.get(Firm, [])),
-            "n_associations": len(by_type.get(Association, [])),
-            "n_catalysts": len(by_type.get(Catalyst, []))}
-
-
-def format_value(value: float, fmt: str, tr: Translator) -> str:
-    """A monitor's value as text (``—`` for "not yet", e.g. no alliance formed so far)."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return tr("ui.none")
-    if fmt == "int":
-        return tr.number(value, 0)
-    if fmt == "pct":
-        return tr.percent(value, 1)
-    if fmt == "float2":
-        return tr.number(value, 2)
-    if fmt == "float3":
-        return tr.number(value, 3)
-    if fmt == "sci":
-        return tr.number(value, 5)
-    if fmt == "days":
-        return f"{tr.number(value, 1)} {tr.unit('days')}"
-    if fmt == "month":
-        return tr.number(value, 0)
-    if fmt == "date":
-        return tr.date(value)
-    return str(value)
-
-
-def monitor_sections(model: TerritoryModel, tr: Translator) -> list[dict[str, Any]]:
-    """The Monitors page: sections of (name, label, value, help, survey) in display order."""
-    values: dict[str, float] = {**model.indicators, **population(model)}
-    out = []
-    for section in MONITOR_SECTIONS:
-        items = []
-        for m in MONITORS:
-            if m.section != section:
-                continue
-            entry = tr.data["monitors"][m.name]
-            items.append({
-                "name": m.name, "label": entry["label"], "help": entry["help"],
-                "value": format_value(values.get(m.name, float("nan")), m.fmt, tr),
-                "survey": None if m.survey is None else tr.percent(m.survey, 0),
-            })
-        out.append({"id": section, "title": tr(f"monitor_sections.{section}"), "items": items})
-    return out
-
-
-# -- tooltips -----------------------------------------------------------------------------------
-_AGENTS: weakref.WeakKeyDictionary[Any, dict[int, OrganisationAgent]] = \
-    weakref.WeakKeyDictionary()
-
-
-def _org_agent(model: TerritoryModel, index: int) -> OrganisationAgent | None:
-    table = _AGENTS.get(model)
-    if table is None:
-        table = {a.index: a for a in model.agents if isinstance(a, OrganisationAgent)}
-        _AGENTS[model] = table
-    return table.get(index)
-
-
-def _value(key: str, value: Any, tr: Translator) -> str:
-    """Translate one value of an agent's ``details()`` (identifiers become labels)."""
-    if isinstance(value, bool | np.bool_):
-        return tr.yes_no(bool(value))
-    if key == "type":
-        return tr.type_name(str(value))
-    if key == "domains":
-        return ", ".join(tr.core("domain", d) for d in str(value).split(", ") if d)
-    if key == "main domain":
-        return tr.core("domain", str(value))
-    if key == "ladder":
-        return tr.core("level", str(value))
-    if key == "profile":
-        return tr.core("profile", str(value))
-    if key == "origin":
-        return tr.core("origin", str(value))
-    if key == "priorities":
-        names = [r for r in str(value).split(", ") if r]
-        return ", ".join(tr.data["roles"].get(r, r) for r in names) or tr("ui.none")
-    if key == "funding" and str(value) in FUNDING_MODELS:
-        return tr.data["funding"][str(value)]
-    if isinstance(value, float | np.floating):
-        return tr.number(float(value), 2)
-    return str(value)
-
-
-def details_rows(details: dict[str, Any], tr: Translator) -> list[list[str]]:
-    """An agent's ``details()`` as translated (label, value) rows."""
-    return [[tr.data["details"].get(k, k), _value(k, v, tr)] for k, v in details.items()
-            if k not in ("type", "id")]
-
-
-def describe(model: TerritoryModel, target: dict[str, Any] | None, layer: str,
-             tr: Translator) -> dict[str, Any] | None:
-    """Tooltip content for what the mouse is over: an organisation, a catalyst or a cell."""
-    if not target:
-        return None
-    what = target.get("what")
-    key = target.get("key")
-    try:
-        if what == "org":
-            agent = _org_agent(model, int(target["id"]))
-            if agent is None:
-                return None
-            d = agent.details()
-            title = f"{tr.type_name(d.get('type', agent.kind))} {d.get('id', agent.index)}"
-            if agent.kind == "mayor":
-                title = f"{tr.type_name('mayor')} · {tr.type_name('commune')} {agent.commune}"
-            return {"key": key, "title": title, "rows": details_rows(d, tr)}
-        if what == "catalyst":
-            number = int(target["id"])
-            for a in model.agents_by_type.get(Catalyst, []):
-                if a.number == number:
-                    d = a.details()
-                    return {"key": key, "title": f"{tr.type_name('catalyst')} {number + 1}",
-                            "rows": details_rows(d, tr)}
-            return None
-        if what == "cell":
-            return _describe_cell(model, int(target["x"]), int(target["y"]), layer, tr) | {
-                "key": key}
-    except (KeyError, ValueError, TypeError, IndexError):
-        return None
-    return None
-
-
-def _describe_cell(model: TerritoryModel, x: int, y: int, layer: str,
-                   tr: Translator) -> dict[str, Any]:
-    terr = model.territory
-    k = int(terr.commune_of_cell[x, y])
-    rows = [[tr("details.bassin"), str(int(terr.bassin[k]) + 1)],
-            [tr("details.mountain"), tr.yes_no(bool(terr.mountain[x, y]))],
-            [tr("details.stage"), tr.core("stage", STAGES[int(commune_stages(model)[k])])]]
-    agent = _org_agent(model, k)
-    if agent is not None:
-        rows.append([tr("details.profile"), tr.core("profile", agent.profile)])
-        rows.append([tr("details.alliances"), str(agent.active_alliances)])
-    if layer in DOMAINS:
-        d = DOMAINS.index(layer)
-        label = tr.core("domain", layer)
-        rows.append([tr("details.fragility", domain=label),
-                     tr.number(float(terr.fragility[k, d]), 2)])
-        rel = float(model.relative_fragility[k, d])
-        rows.append([tr("details.relative"), ("+" if rel >= 0 else "") + tr.number(rel, 2)])
-        fragile = bool((int(model.fragile_bits[k]) >> d) & 1)
-        rows.append([tr("details.fragile"), tr.yes_no(fragile)])
-    elif layer == "mean":
-        rows.append([tr("map.layer_mean"), tr.number(float(terr.fragility[k].mean()), 2)])
-    return {"title": f"{tr.type_name('commune')} {k}", "rows": rows}
-
-
 # -- texts the canvas draws (legends, titles) -----------------------------------------------------
 def map_texts(model: TerritoryModel, layer: str, tr: Translator) -> dict[str, Any]:
     """Translated strings the map draws inside its canvas (so an exported PNG has them too)."""
@@ -445,10 +215,13 @@ def map_texts(model: TerritoryModel, layer: str, tr: Translator) -> dict[str, An
         "actors": tr("map.legend_actors"), "firms": tr("map.firm_levels"),
         "levels": [tr.core("level", v) for v in LEVELS],
         "association": tr("map.association"), "mayor": tr("map.mayor"),
+        "mayor_compact": tr("map.mayor_compact"),
         "stages": [tr.core("stage", v) for v in STAGES],
         "catalyst": tr("map.catalyst"), "catalyst_inactive": tr("map.catalyst_inactive"),
         "allied": tr("map.allied"), "tiers": tr("map.tiers_lieu"),
         "mountain": tr("map.mountain"), "boundary": tr("map.boundary"),
+        "region": tr("map.region_boundary") if model.territory.region_of_bassin.max() > 0 else "",
+        "number": tr.browser_texts(),
     }
 
 

@@ -1,0 +1,142 @@
+"""What one server can hold: limits on app sessions, a fair turn for model steps, memory release.
+
+A workshop server is one Python process (Solara serves every browser tab from it) on a teacher's
+laptop.  Three things keep a class of twenty on it:
+
+* **Limits on edits** (:data:`LIMITS`): a participant may shrink a territory or change any rule,
+  but not ask for a hundred thousand firms — each session holds its own model, and one huge model
+  would slow everyone.  The limits sit a little above the largest shipped scenario
+  (``massif_central.toml``: 100×90 cells, 3,000 firms, 1,100 associations, about 20 MB and 9 ms
+  a month); the scenario a server starts with may exceed them (the teacher chose it), edits may
+  not.  ``terrisim run`` has no such limits.
+* **A turn for model steps** (:class:`StepGate`): Python runs one thread at a time, so twenty
+  sessions stepping at once only take turns less fairly.  The gate gives each step its turn and
+  lets a person's click (Step, Reset) go before the next step of a Play loop, so pressing Step
+  stays quick while the others play.
+* **Memory given back** (:func:`release_memory`): after a tab closes, its session's model is
+  dropped (see :mod:`terrisim.app.sessions`); the widgets' event callbacks that a library keeps in
+  a class-level table are purged, the garbage collector runs, and glibc is asked to return freed
+  pages to the system, so the server's resident memory really goes down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import gc
+import threading
+from collections.abc import Iterator
+
+__all__ = ["LIMITS", "StepGate", "gate", "limit_of", "release_memory"]
+
+#: Upper bounds of parameters a participant may set in the app (name → largest value).  Only
+#: sizes that cost memory or time per month are bounded; every other parameter keeps its range.
+LIMITS: dict[str, float] = {
+    "width": 120,
+    "height": 120,
+    "n_communes": 400,
+    "n_bassins": 40,
+    "n_tiers_lieux": 50,
+    "n_firms": 4000,
+    "n_associations": 1500,
+    "n_catalysts": 12,
+    "event_size": 200,
+    "experiment_group": 60,
+    "steps": 360,
+}
+
+
+def limit_of(name: str, hi: float | None) -> float | None:
+    """The app's bound for a parameter when it is below the scenario's own (else ``None``)."""
+    cap = LIMITS.get(name)
+    if cap is None or (hi is not None and hi <= cap):
+        return None
+    return cap
+
+
+class StepGate:
+    """One model step at a time across the server's sessions, people's clicks first.
+
+    ``with gate.turn(interactive=True):`` for a click, ``interactive=False`` for a Play loop.
+    A Play loop waits while a click is waiting, so a click waits at most for the step in
+    progress.  Only the model's step goes through the gate, never a redraw: a redraw takes the
+    session's own locks, and holding the gate there could deadlock with that session's click.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._clicks_waiting = 0
+
+    @contextlib.contextmanager
+    def turn(self, interactive: bool) -> Iterator[None]:
+        with self._cond:
+            if interactive:
+                self._clicks_waiting += 1
+            try:
+                while self._busy or (not interactive and self._clicks_waiting):
+                    self._cond.wait()
+            finally:
+                if interactive:
+                    self._clicks_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
+#: The server's gate (one process, one gate).
+gate = StepGate()
+
+_libc: ctypes.CDLL | None = None
+
+
+def _malloc_trim() -> None:
+    """Ask glibc to hand freed heap pages back to the system (no-op elsewhere)."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def purge_closed_callbacks() -> int:
+    """Forget the event callbacks of widgets that were closed.
+
+    reacton keeps every widget's event wrapper in a table shared by the whole class
+    (``Element._callback_wrappers``) and removes an entry only when a callback is replaced, never
+    when its render context closes; each wrapper holds its widget and the component's closure,
+    hence the session's model.  A closed widget has no comm left: its entries can go.
+    """
+    try:
+        from reacton.core import Element
+    except ImportError:  # pragma: no cover - reacton comes with solara
+        return 0
+    table = Element._callback_wrappers
+    dead = []
+    for key, wrapper in list(table.items()):
+        for cell in getattr(wrapper, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if hasattr(value, "comm") and hasattr(value, "model_id") and value.comm is None:
+                dead.append(key)
+                break
+    for key in dead:
+        table.pop(key, None)
+    return len(dead)
+
+
+def release_memory() -> int:
+    """Purge dead callbacks, collect garbage and trim the heap; returns the purged count."""
+    purged = purge_closed_callbacks()
+    gc.collect()
+    _malloc_trim()
+    return purged
