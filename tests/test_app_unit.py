@@ -387,7 +387,7 @@ def test_csv_export_has_every_indicator_and_records_what_made_the_run(tiny: Scen
     assert "-and2more-seed9" in sim.filename("csv")
     # French: what French spreadsheets expect, and columns named in French
     fr = sim.csv(translator("fr"))
-    head = [line for line in fr.splitlines() if not line.startswith("#")][0]
+    head = next(line for line in fr.splitlines() if not line.startswith("#"))
     assert head.startswith("Mois [month];Date [year];") and "Alliances actives [alliances_active]" \
         in head
     assert "graine 9, mois 0" in fr and "changements par rapport à" in fr

@@ -146,7 +146,7 @@ def act(st: CatalystState, model: TerritoryModel) -> None:
     st.days_animation = st.days_operating = 0.0
     if not st.active or month < s.catalyst_start:
         return
-    if month == s.catalyst_start:
+    if month == max(s.catalyst_start, 1):     # step 1 is the first month a catalyst acts
         model.events.add(month, "catalyst_started", st.number, bassin=int(st.bassins[0]),
                          origin=st.origin)
     if st.funded_until is not None and month >= st.funded_until:

@@ -14,9 +14,8 @@ laptop.  Three things keep a class of twenty on it:
   lets a person's click (Step, Reset) go before the next step of a Play loop, so pressing Step
   stays quick while the others play.
 * **Memory given back** (:func:`release_memory`): after a tab closes, its session's model is
-  dropped (see :mod:`terrisim.app.sessions`); the widgets' event callbacks that a library keeps in
-  a class-level table are purged, the garbage collector runs, and glibc is asked to return freed
-  pages to the system, so the server's resident memory really goes down.
+  dropped (see :mod:`terrisim.app.sessions`), the garbage collector runs, and glibc is asked to
+  return freed pages to the system, so the server's resident memory really goes down.
 """
 
 from __future__ import annotations
@@ -106,37 +105,7 @@ def _malloc_trim() -> None:
         pass
 
 
-def purge_closed_callbacks() -> int:
-    """Forget the event callbacks of widgets that were closed.
-
-    reacton keeps every widget's event wrapper in a table shared by the whole class
-    (``Element._callback_wrappers``) and removes an entry only when a callback is replaced, never
-    when its render context closes; each wrapper holds its widget and the component's closure,
-    hence the session's model.  A closed widget has no comm left: its entries can go.
-    """
-    try:
-        from reacton.core import Element
-    except ImportError:  # pragma: no cover - reacton comes with solara
-        return 0
-    table = Element._callback_wrappers
-    dead = []
-    for key, wrapper in list(table.items()):
-        for cell in getattr(wrapper, "__closure__", None) or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:
-                continue
-            if hasattr(value, "comm") and hasattr(value, "model_id") and value.comm is None:
-                dead.append(key)
-                break
-    for key in dead:
-        table.pop(key, None)
-    return len(dead)
-
-
-def release_memory() -> int:
-    """Purge dead callbacks, collect garbage and trim the heap; returns the purged count."""
-    purged = purge_closed_callbacks()
+def release_memory() -> None:
+    """Collect garbage and trim the heap, so freed sessions lower the server's memory."""
     gc.collect()
     _malloc_trim()
-    return purged

@@ -53,8 +53,8 @@ KIND_COLORS = {"patronage": "#8e5bb5", "responsible": "#14a3b8", "economic": "#8
 #: contrast check against the default layer).
 LEVEL_COLORS = {"unaware": "#e3e3e3", "aware": "#ffd92f", "involved": "#f46d1e",
                 "committed": "#7f2704"}
-STAGE_COLORS = {"none": "#ffffff", "emerging": "#c6dbef", "growing": "#5b9bd5",
-                "anchored": "#08406e"}
+STAGE_COLORS = {"none": "#ffffff", "emerging": "#9ecae1", "growing": "#4a89c8",
+                "anchored": "#08306b"}
 IMPACT_COLORS = {"impact_performance": "#1f5fa8", "impact_innovation": "#d6409f",
                  "impact_trust": "#2f9e44"}
 SURVEY_COLOR = "#9a9a9a"

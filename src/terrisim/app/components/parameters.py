@@ -119,8 +119,12 @@ def scenario_description(sim: Simulation, tr: Translator) -> str:
     """The running scenario's description in the interface's language: the shipped scenarios
     and lessons are translated in the locales (keyed by the scenario's name); a scenario of
     one's own shows its file's description."""
-    entry = tr.data["scenarios"].get(sim.base.name)
-    return entry if entry else sim.base.description
+    from ..i18n import catalogue
+
+    shipped = catalogue("en")["scenarios"].get(sim.base.name)
+    if shipped is not None and shipped == sim.base.description:
+        return tr.data["scenarios"].get(sim.base.name, shipped)
+    return sim.base.description
 
 
 @solara.component
