@@ -71,6 +71,16 @@ def test_sentences_read_like_the_issue_says() -> None:
         "first alliance of commune 5: a firm and an association (patronage).")
 
 
+def test_counted_words_agree_with_their_number() -> None:
+    en, fr = translator("en"), translator("fr")
+    one = Event(30, "pilots_launched", 0, {"commune": 2, "domain": 6, "pilots": 1})
+    three = Event(30, "pilots_launched", 0, {"commune": 2, "domain": 6, "pilots": 3})
+    assert narrative.sentence(one, en) == "1 pilot project on poor housing started in commune 3."
+    assert narrative.sentence(three, en).startswith("3 pilot projects on")
+    assert narrative.sentence(one, fr).startswith("1 projet pilote démarre sur")
+    assert narrative.sentence(three, fr).startswith("3 projets pilotes démarrent sur")
+
+
 def test_a_kind_without_translation_is_shown_not_fatal() -> None:
     event = Event(3, "a_new_kind", 0, {"thing": 2})
     assert narrative.sentence(event, translator("fr")) == "a_new_kind (thing = 2)"

@@ -118,7 +118,7 @@ def App(lang: solara.Reactive[str]) -> None:
     advanced = solara.use_reactive(False)
     present = solara.use_reactive(Simulation.initial_presentation())
     compare = solara.use_reactive("previous")
-    story = solara.use_reactive("all")
+    story = solara.use_reactive("main")
     chart = solara.use_reactive("kinds")
     checkpoint = solara.use_reactive(None)
     cur = current.value

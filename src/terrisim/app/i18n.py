@@ -12,6 +12,7 @@ Nothing here imports Solara: the command line, the unit tests and the benchmark 
 from __future__ import annotations
 
 import functools
+import re
 import string
 import tomllib
 from pathlib import Path
@@ -214,9 +215,31 @@ def translator(lang: str) -> Translator:
     return Translator(lang)
 
 
+#: A counted word in a sentence: ``{pilots|pilot project|pilot projects}`` is the singular or the
+#: plural by the value of the ``pilots`` field (French: singular for 0 and 1).
+PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^{}]*)\}")
+
+
+def choose_plurals(text: str, values: dict[str, Any], lang: str) -> str:
+    """Replace every ``{field|singular|plural}`` of ``text`` by the form ``values[field]``
+    calls for (never "projet(s)")."""
+    def pick(match: re.Match[str]) -> str:
+        try:
+            n = float(values[match.group(1)])
+        except (KeyError, TypeError, ValueError):
+            return match.group(3)
+        one = abs(n) < 2 if lang == "fr" else n == 1
+        return match.group(2) if one else match.group(3)
+
+    return PLURAL.sub(pick, text)
+
+
 def placeholders(text: str) -> set[str]:
-    """Names of the ``{placeholders}`` of a format string (used by the tests)."""
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    """Names of the ``{placeholders}`` of a format string, counted words included (used by the
+    tests)."""
+    names = {m.group(1) for m in PLURAL.finditer(text)}
+    return names | {name for _, name, _, _ in string.Formatter().parse(PLURAL.sub("", text))
+                    if name}
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..alliances import KINDS as ALLIANCE_KINDS
 from ..domains import DOMAINS
 from ..events import Event
-from .i18n import Translator
+from .i18n import Translator, choose_plurals
 
 if TYPE_CHECKING:
     from ..model import TerritoryModel
@@ -59,8 +59,11 @@ STYLE: dict[str, tuple[str, str]] = {
     "commune_anchored": ("#08406e", "star"),
 }
 DEFAULT_STYLE = ("#777777", "dot")
-#: Most events the log sends to the browser (newest first); the CSV of the run has them all.
+#: Most events the log sends to the browser (newest first).
 LOG_LIMIT = 300
+#: Kinds that come every month while a catalyst works: the log's default view leaves them out
+#: (they stay in "everything" and in each catalyst's own view).
+ROUTINE: tuple[str, ...] = ("dialogue_event",)
 
 
 def _field(name: str, value: Any, tr: Translator) -> str:
@@ -98,7 +101,7 @@ def sentence(event: Event, tr: Translator) -> str:
         shown = ", ".join(f"{k} = {v}" for k, v in fields.items())
         return f"{event.kind} ({shown})" if shown else event.kind
     try:
-        return entry["text"].format(actor=actor, **fields)
+        return choose_plurals(entry["text"], event.data, tr.lang).format(actor=actor, **fields)
     except (KeyError, IndexError, ValueError):
         return f"{event.kind} ({', '.join(f'{k} = {v}' for k, v in fields.items())})"
 
@@ -129,11 +132,13 @@ def group_of(kind: str) -> str:
 
 def event_rows(model: TerritoryModel, tr: Translator, which: str = "all",
                limit: int = LOG_LIMIT) -> list[dict[str, Any]]:
-    """The event log, newest first: ``which`` is "all", "milestones", "territory" or
-    "catalyst:<n>" (one catalyst's programme)."""
+    """The event log, newest first: ``which`` is "main" (all but the routine kinds), "all",
+    "milestones", "territory" or "catalyst:<n>" (one catalyst's programme)."""
     out: list[dict[str, Any]] = []
     for e in reversed(model.events.events):
         group = group_of(e.kind)
+        if which == "main" and e.kind in ROUTINE:
+            continue
         if which == "milestones" and e.kind not in MILESTONES and e.kind != "first_alliance":
             continue
         if which == "territory" and group != "territory":
@@ -160,7 +165,7 @@ def latest(model: TerritoryModel, tr: Translator, n: int = 3,
     for the ticker under the controls."""
     rows = []
     for e in reversed(model.events.events):
-        if not routine and e.kind == "dialogue_event":
+        if not routine and e.kind in ROUTINE:
             continue
         rows.append({"month": e.month, "text": sentence(e, tr), "kind": e.kind,
                      "color": STYLE.get(e.kind, DEFAULT_STYLE)[0],

@@ -126,6 +126,7 @@ def Controls(ui: Ui) -> None:
 
     def on_seed(text: str) -> None:
         sim.set_seed(text)
+        ui.error.set(None)          # a message about the previous seed no longer applies
         ui.bump()
 
     with solara.Card(tr("ui.controls"), margin=0, classes=["tsim-controls"]):
@@ -144,8 +145,9 @@ def Controls(ui: Ui) -> None:
                          step=10)
         seed_problem = sim.seed_error
         with solara.Row(style={"align-items": "flex-start"}, classes=["tsim-seed-row"]):
+            # every keystroke: the seed Reset uses is always the one on screen
             solara.InputText(tr("ui.seed"), value=sim.seed_text, on_value=on_seed,
-                             continuous_update=False, classes=["tsim-seed"],
+                             continuous_update=True, classes=["tsim-seed"],
                              error=bool(seed_problem))
             solara.Button(tr("ui.new_seed"), text=True, small=True, on_click=new_seed,
                           classes=["tsim-new-seed"])

@@ -114,6 +114,8 @@ CSS = """
 .tsim-present .v-card__title { font-size: 20px !important; }
 .tsim-present .tsim-checkpoint-title { font-size: 22px !important; }
 .tsim-present .v-btn { min-height: 40px; }
+.tsim-present .tsim-buttons { flex-wrap: wrap; gap: 6px; justify-content: flex-start !important; }
+.tsim-present .tsim-buttons .v-btn { padding: 0 14px !important; min-width: 0 !important; }
 """
 
 #: Added in presentation mode only: the app bar and the menus Vuetify attaches outside the page.

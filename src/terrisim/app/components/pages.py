@@ -164,7 +164,8 @@ def story_choices(ui: Ui, tr: Translator) -> list[dict[str, str]]:
     from ...agents import Catalyst
 
     model = ui.sim.model
-    items = [{"value": "all", "text": tr("story.all")},
+    items = [{"value": "main", "text": tr("story.main")},
+             {"value": "all", "text": tr("story.all")},
              {"value": "milestones", "text": tr("story.milestones")},
              {"value": "territory", "text": tr("story.territory")}]
     if model is not None:

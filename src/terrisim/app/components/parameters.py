@@ -156,10 +156,11 @@ def Parameters(ui: Ui) -> None:
                 solara.Button(tr("ui.params_undo"), text=True, small=True, on_click=undo)
         problem = sim.candidate_error()
         if problem is not None:
-            solara.Warning(tr("ui.param_invalid",
-                              error=messages.constraint_error(problem, sim.candidate_values(),
-                                                              tr)),
-                           dense=True, classes=["tsim-param-conflict"])
+            with solara.v.Html(tag="div", class_="tsim-param-conflict"):
+                solara.Warning(tr("ui.param_invalid",
+                                  error=messages.constraint_error(problem,
+                                                                  sim.candidate_values(), tr)),
+                               dense=True)
         texts = {"teacher": tr("ui.params_teacher"), "advanced": tr("ui.params_advanced",
                                                                     n=len(Scenario.specs()) - 2),
                  "search": tr("ui.params_search"), "none": tr("ui.params_nomatch")}
