@@ -538,7 +538,7 @@ def test_no_stale_interface_strings() -> None:
 
 
 @pytest.mark.parametrize("name", ["figure.vue", "params.vue", "export_png.vue", "event_log.vue",
-                                  "session_keeper.vue"])
+                                  "session_keeper.vue", "monitors.vue", "rows_table.vue"])
 def test_vue_components_define_module_exports(name: str) -> None:
     """The browser evaluates each template's script with ``new Function("module", "exports",
     …)`` (ipyvue); a syntax error would leave a blank figure, so check it here with node."""

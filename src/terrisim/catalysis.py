@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import controllers
 from .alliances import resolve_capacity
 from .domains import BITS, N_DOMAINS, from_mask
 from .organisations import ASSOCIATIVE, ECONOMIC, PUBLIC
@@ -166,7 +167,7 @@ def act(st: CatalystState, model: TerritoryModel) -> None:
     budget -= st.days_operating
     legit = legitimacy(len(st.operated), s.legitimacy_loss)
     d_dialogue, d_intro, d_exp = mission_days(
-        budget, s.mission_shares(),
+        budget, controllers.mission_shares(model, st, s.mission_shares()),
         (s.dialogue_mission, s.introduction_mission, s.experiment_mission))
     st.days_animation = d_dialogue + d_intro + d_exp
 
@@ -232,6 +233,7 @@ def introduce(st: CatalystState, model: TerritoryModel, n: int, legit: float) ->
     ok = ((orgs.world[cand] != orgs.world[fi]) & ((orgs.interests[cand] & orgs.interests[fi]
                                                    & fragile) != 0)
           & (orgs.active[cand] < orgs.capacity[cand]))
+    ok = controllers.introductions(model, st, first, cand, ok)         # a played catalyst
     found = ok.any(axis=1)
     partner = cand[np.arange(n), ok.argmax(axis=1)]
     a, b = first[found], partner[found]
@@ -301,7 +303,9 @@ def launch_experiment(st: CatalystState, model: TerritoryModel) -> Experiment | 
     if not eligible.any():
         return None
     score = np.where(eligible, counts + rng.random(N_DOMAINS) * 0.5, -1.0)
-    domain = int(np.argmax(score))
+    domain = controllers.experiment_domain(model, st, eligible, int(np.argmax(score)))
+    if domain is None:                                 # a played catalyst waits
+        return None
     # the commune where that domain is most fragile relative to its surroundings
     rel = model.relative_fragility[st.area_communes, domain]
     commune = int(st.area_communes[np.argmax(rel)])
@@ -346,6 +350,7 @@ def form_pilots(e: Experiment, model: TerritoryModel) -> np.ndarray:
           & ((orgs.interests[e.pair_a] & orgs.interests[e.pair_b] & bit) != 0)
           & (orgs.active[e.pair_a] < orgs.capacity[e.pair_a])
           & (orgs.active[e.pair_b] < orgs.capacity[e.pair_b]))
+    ok = controllers.accept_alliances(model, e.pair_a, e.pair_b, ok)
     cand = np.flatnonzero(ok)
     if len(cand) == 0:
         return np.zeros(0, dtype=np.int64)

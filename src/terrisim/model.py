@@ -27,7 +27,7 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
-from . import catalysis, indicators
+from . import catalysis, controllers, indicators
 from .agents import Association, Catalyst, Firm, Mayor
 from .alliances import (
     COMPLETED,
@@ -315,7 +315,7 @@ class TerritoryModel(Model):
         self.tally.new_month()
         if Catalyst in self.agents_by_type:
             self.agents_by_type[Catalyst].shuffle_do("step")
-        self.mayor_plan = monthly_plan(self.mayor_rates, self.rng)
+        self.mayor_plan = controllers.mayor_plan(self, monthly_plan(self.mayor_rates, self.rng))
         self.agents_by_type[Mayor].shuffle_do("step")
         self._hold_meetings()
         a, b = spontaneous(self.kernel, s, self.rng)
@@ -472,6 +472,7 @@ class TerritoryModel(Model):
         p = (s.formation_rate * orgs.openness[i] * orgs.openness[j]
              * np.maximum(self.help[ci], self.help[cj]))
         ok &= self.rng.random(len(rows)) < p
+        ok = controllers.accept_alliances(self, i, j, ok)      # played firms/associations
         if not ok.any():
             return
         sel = self.rng.permutation(np.flatnonzero(ok))

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 
 import solara
 
+from . import classroom
 from .components import (
     CSS,
     DEFAULT_DELAY_MS,
@@ -35,6 +36,7 @@ from .components import (
     Ui,
 )
 from .components.base import SessionKeeper
+from .components.classroom import LearnerApp, TeacherApp
 from .i18n import translator
 from .sessions import registry
 from .state import ENV_TOKEN, Simulation
@@ -64,13 +66,26 @@ def token_ok(given: str | None) -> bool:
 
 @solara.component
 def Page() -> None:
-    """The whole app for one browser session (after the class token, if one is asked)."""
+    """The whole app for one browser session (after the class token, if one is asked).
+
+    In class mode (``terrisim app --class``) the teacher's address carries the teacher's key
+    and opens the teacher's screen; everybody else joins the class as a learner.
+    """
     router = solara.use_router()
     query = parse_qs(router.search or "")
     given = solara.use_reactive((query.get("token") or [""])[0])
     lang = solara.use_reactive(Simulation.initial_language())
+    room = classroom.shared()
+    if room is not None:
+        key = (query.get("teacher") or [""])[0]
+        if key and hmac.compare_digest(key, room.teacher_key):
+            TeacherApp(room, lang, os.environ.get(classroom.ENV_JOIN_URL, ""))
+            return
     if not token_ok(given.value):
         JoinForm(lang, given)
+        return
+    if room is not None:
+        LearnerApp(room, lang)
         return
     App(lang)
 
@@ -168,7 +183,7 @@ def App(lang: solara.Reactive[str]) -> None:
         solara.AppBarTitle(tr("ui.app_title"))
         solara.v.Spacer()
         PresentSwitch(ui)
-        LanguageSwitch(ui)
+        LanguageSwitch(lang)
     SessionKeeper(token=cur.token, event_restore=restore)
     if present.value:
         PresentLayout(ui)

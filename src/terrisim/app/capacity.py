@@ -12,7 +12,8 @@ laptop.  Three things keep a class of twenty on it:
 * **A turn for model steps** (:class:`StepGate`): Python runs one thread at a time, so twenty
   sessions stepping at once only take turns less fairly.  The gate gives each step its turn and
   lets a person's click (Step, Reset) go before the next step of a Play loop, so pressing Step
-  stays quick while the others play.
+  stays quick while the others play; the :class:`Pacer` spaces the Play loops' months so that
+  they take turns instead of queueing.
 * **Memory given back** (:func:`release_memory`): after a tab closes, its session's model is
   dropped (see :mod:`terrisim.app.sessions`), the garbage collector runs, and glibc is asked to
   return freed pages to the system, so the server's resident memory really goes down.
@@ -27,7 +28,7 @@ import gc
 import threading
 from collections.abc import Iterator
 
-__all__ = ["LIMITS", "StepGate", "gate", "limit_of", "release_memory"]
+__all__ = ["LIMITS", "Pacer", "StepGate", "gate", "limit_of", "pacer", "release_memory"]
 
 #: Upper bounds of parameters a participant may set in the app (name → largest value).  Only
 #: sizes that cost memory or time per month are bounded; every other parameter keeps its range.
@@ -90,6 +91,54 @@ class StepGate:
 
 #: The server's gate (one process, one gate).
 gate = StepGate()
+
+
+class Pacer:
+    """Shares the server fairly between Play loops, keeping each month quick.
+
+    With ``n`` sessions playing, each waits at least ``n`` × (the CPU cost of a month: step and
+    redraw, ``time.thread_time``) × ``spacing`` between two months, so the loops take turns
+    instead of queueing at the gate: every participant plays at the same (slower) pace and a
+    person's click finds the server free.  ``spacing`` adapts to what the months really take on
+    this machine (other programs, Python's one-thread-at-a-time): it grows while a month's
+    latency — from its start to the end of its redraw — is above :data:`TARGET` seconds, and
+    shrinks back while it is below.  Alone, a session plays at the speed it asked for.
+    """
+
+    TARGET = 0.12
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.playing = 0
+        self.cost = 0.03           # CPU seconds per month, moving average
+        self.spacing = 1.5
+
+    @contextlib.contextmanager
+    def player(self) -> Iterator[None]:
+        with self._lock:
+            self.playing += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.playing -= 1
+
+    def record(self, cpu_seconds: float, latency: float) -> None:
+        """One month done: its CPU time and its wall-clock latency."""
+        with self._lock:
+            self.cost = 0.85 * self.cost + 0.15 * float(cpu_seconds)
+            if self.playing > 1:
+                grow = 1.08 if latency > self.TARGET else 0.985
+                self.spacing = min(25.0, max(1.2, self.spacing * grow))
+
+    def interval(self) -> float:
+        """The least time between two months of one Play loop, now."""
+        with self._lock:
+            return self.playing * self.cost * self.spacing if self.playing > 1 else 0.0
+
+
+#: The server's pacer.
+pacer = Pacer()
 
 _libc: ctypes.CDLL | None = None
 

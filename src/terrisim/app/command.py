@@ -1,5 +1,5 @@
-"""``terrisim app [SCENARIO.toml] [--host H] [--port P] [--present] [--token T]``: serve the
-browser app.
+"""``terrisim app [SCENARIO.toml] [--host H] [--port P] [--present] [--class] [--token T]``:
+serve the browser app.
 
 Imports nothing heavy at module level (``terrisim --help`` imports every command module): Solara,
 Mesa and the app are imported inside :func:`main`, after the environment that configures them is
@@ -59,6 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed of the first run of every session (default 42)")
     parser.add_argument("--present", action="store_true",
                         help="open in presentation mode (projector layout, large fonts)")
+    parser.add_argument("--class", dest="classroom", action="store_true",
+                        help="a class session: one shared territory; the teacher's screen runs "
+                             "its clock, learners join from their browsers and each play an "
+                             "actor (use with --host 0.0.0.0)")
     parser.add_argument("--token", default=None,
                         help="class token visitors must give (default: none on this computer; "
                              "a random one when --host lets other computers connect)")
@@ -95,6 +99,12 @@ def configure(args: argparse.Namespace) -> dict[str, str]:
     token = class_token(args)
     if token:
         env[ENV_TOKEN] = token
+    if getattr(args, "classroom", False):
+        from .classroom import ENV_CLASS, ENV_JOIN_URL, ENV_TEACHER
+
+        env[ENV_CLASS] = "1"
+        env[ENV_TEACHER] = secrets.token_urlsafe(9)
+        env[ENV_JOIN_URL] = learner_url(args, token)
     env["SOLARA_KERNEL_CULL_TIMEOUT"] = CULL_TIMEOUT
     cache = Path(os.environ.get("SOLARA_ASSETS_PROXY_CACHE_DIR") or assets.cache_dir())
     missing = assets.missing_files(cache)
@@ -141,24 +151,40 @@ def lan_address() -> str:
     return socket.gethostname()
 
 
+def learner_url(args: argparse.Namespace, token: str) -> str:
+    """The address learners type: this computer on the network, with the class token."""
+    where = (lan_address() if args.host in ("0.0.0.0", "::") else
+             "127.0.0.1" if is_local(args.host) else args.host)
+    suffix = f"/?token={token}" if token else "/"
+    return f"http://{where}:{args.port}{suffix}"
+
+
 def announce(args: argparse.Namespace, env: dict[str, str]) -> None:
     """Where to point browsers, and a warning when other computers can connect."""
+    from .classroom import ENV_CLASS, ENV_TEACHER
     from .state import ENV_TOKEN
 
     token = env.get(ENV_TOKEN, "")
     suffix = f"/?token={token}" if token else ""
-    if is_local(args.host):
-        print(f"terrisim app: http://{args.host}:{args.port}{suffix} (Ctrl-C to stop)", flush=True)
+    if not is_local(args.host):
+        print(f"terrisim app: WARNING: listening on {args.host}: every computer on this network "
+              "can reach the app (plain HTTP, no encryption).", file=sys.stderr, flush=True)
+        print(f"terrisim app: give learners  {learner_url(args, token)}", flush=True)
+        if token:
+            print(f"terrisim app: class token  {token}  (asked of anyone who opens the address "
+                  "without it)", flush=True)
+    if env.get(ENV_CLASS) == "1":
+        teacher = f"http://127.0.0.1:{args.port}/?teacher={env[ENV_TEACHER]}"
+        print(f"terrisim app: class session; the teacher's screen (keep it to yourself)  "
+              f"{teacher}", flush=True)
+        if is_local(args.host):
+            print(f"terrisim app: learners on this computer  {learner_url(args, token)}  "
+                  "(use --host 0.0.0.0 for a classroom)", flush=True)
+        print("terrisim app: Ctrl-C to stop", flush=True)
         return
-    where = lan_address() if args.host in ("0.0.0.0", "::") else args.host
-    print(f"terrisim app: WARNING: listening on {args.host}: every computer on this network can "
-          "reach the app (plain HTTP, no encryption).", file=sys.stderr, flush=True)
-    print(f"terrisim app: give learners  http://{where}:{args.port}{suffix}", flush=True)
-    if token:
-        print(f"terrisim app: class token  {token}  (asked of anyone who opens the address "
-              "without it)", flush=True)
-    print("terrisim app: on this computer  "
-          f"http://127.0.0.1:{args.port}{suffix} (Ctrl-C to stop)", flush=True)
+    print(f"terrisim app: http://127.0.0.1:{args.port}{suffix} (Ctrl-C to stop)"
+          if not is_local(args.host) else
+          f"terrisim app: http://{args.host}:{args.port}{suffix} (Ctrl-C to stop)", flush=True)
 
 
 def main(args: argparse.Namespace) -> int:

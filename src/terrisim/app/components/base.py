@@ -116,8 +116,10 @@ def after_step(ui: Ui, going: bool) -> bool:
 @solara.component_vue(str(APP_DIR / "figure.vue"))
 def FigureWidget(kind: str, spec_json: str, frame_json: str = "", texts: dict | None = None,
                  tooltip: dict | None = None, height: int = 300, fit: bool = False,
+                 played: list | None = None,
                  event_hover: Callable[[dict], None] | None = None) -> None:
-    """A canvas figure: ``kind`` is "map", "network", "chart" or "timeline" (see figure.vue)."""
+    """A canvas figure: ``kind`` is "map", "network", "chart" or "timeline" (see figure.vue);
+    ``played``: actors a class plays, ringed on the map."""
 
 
 def to_json(data: Any) -> str:
@@ -136,8 +138,9 @@ def static_json(model: Any) -> str:
     return text
 
 
-def Figure(kind: str, spec: dict | str, frame: dict | None = None, texts: dict | None = None,
-           tooltip: dict | None = None, height: int = 300, fit: bool = False,
+def Figure(kind: str, spec: dict | str, frame: dict | str | None = None,
+           texts: dict | None = None, tooltip: dict | None = None, height: int = 300,
+           fit: bool = False, played: list | None = None,
            event_hover: Callable[[dict], None] | None = None) -> Any:
     """A canvas figure from plain data.
 
@@ -145,9 +148,11 @@ def Figure(kind: str, spec: dict | str, frame: dict | None = None, texts: dict |
     elements, and walking the territory's ~15,000 numbers each month cost more than the model
     step itself; a string is compared and sent as one value.
     """
+    frame_json = frame if isinstance(frame, str) else (to_json(frame) if frame is not None
+                                                        else "")
     return FigureWidget(kind=kind, spec_json=spec if isinstance(spec, str) else to_json(spec),
-                        frame_json=to_json(frame) if frame is not None else "", texts=texts,
-                        tooltip=tooltip, height=height, fit=fit, event_hover=event_hover)
+                        frame_json=frame_json, texts=texts, tooltip=tooltip, height=height,
+                        fit=fit, played=played or [], event_hover=event_hover)
 
 
 @solara.component_vue(str(APP_DIR / "params.vue"))
@@ -169,6 +174,24 @@ def ExportPng(label: str, filename: str, footer: str, footer_month: str,
 @solara.component_vue(str(APP_DIR / "event_log.vue"))
 def EventLog(rows_json: str, empty: str = "", font: int = 14) -> None:
     """The run's events as sentences."""
+
+
+@solara.component_vue(str(APP_DIR / "rows_table.vue"))
+def RowsTableWidget(table_json: str, css: str = "") -> None:
+    """A table of text cells."""
+
+
+def RowsTable(head: list[str], rows: list[list[str]], css: str = "",
+              row_css: list[str] | None = None) -> Any:
+    """A table of text cells as one widget (``row_css``: a CSS class per row)."""
+    body = [{"cells": [str(c) for c in row], "css": (row_css or [""] * len(rows))[k]}
+            for k, row in enumerate(rows)]
+    return RowsTableWidget(table_json=to_json({"head": head, "rows": body}), css=css)
+
+
+@solara.component_vue(str(APP_DIR / "monitors.vue"))
+def MonitorsWidget(sections_json: str) -> None:
+    """The Monitors page's values, in sections."""
 
 
 @solara.component_vue(str(APP_DIR / "session_keeper.vue"))

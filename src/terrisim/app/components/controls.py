@@ -15,6 +15,7 @@ import time
 import solara
 
 from .. import narrative
+from ..capacity import pacer
 from ..lessons import BY_ID
 from ..state import ResetRefused
 from .base import EventLog, ExportPng, Ui, after_step, error_text, restarted, to_json, use_tr
@@ -26,13 +27,13 @@ FIGURE_PAGES = frozenset({"territory", "alliances", "indicators", "story", "pres
 
 # -- the app bar -----------------------------------------------------------------------------
 @solara.component
-def LanguageSwitch(ui: Ui) -> None:
+def LanguageSwitch(lang: solara.Reactive[str]) -> None:
     """The visible FR / EN switch (changes every string, never the run)."""
     from ..i18n import LANGS, translator
 
-    buttons = [solara.v.Btn(children=[translator(lang)("meta.short")], value=lang,
-                            small=True, class_=f"tsim-lang-{lang}") for lang in LANGS]
-    solara.v.BtnToggle(v_model=ui.lang.value, on_v_model=lambda v: v and ui.lang.set(v),
+    buttons = [solara.v.Btn(children=[translator(code)("meta.short")], value=code,
+                            small=True, class_=f"tsim-lang-{code}") for code in LANGS]
+    solara.v.BtnToggle(v_model=lang.value, on_v_model=lambda v: v and lang.set(v),
                        mandatory=True, dense=True, children=buttons,
                        class_="tsim-lang-switch", style_="margin-left: 12px")
 
@@ -54,20 +55,23 @@ def play_loop(ui: Ui) -> None:
     sim = ui.sim
     started_on = sim.model
     try:
-        while ui.playing.value:
-            t0 = time.perf_counter()
-            going = sim.step(started_on, interactive=False)
-            if sim.detached or sim.model is not started_on:
-                break
-            if not going:
-                ui.playing.set(False)       # before the end is shown: ▶ is then disabled
-            paused = after_step(ui, going)
-            if not going or paused:
-                ui.playing.set(False)
-                break
-            rest = ui.delay.value / 1000.0 - (time.perf_counter() - t0)
-            if rest > 0:
-                time.sleep(rest)
+        with pacer.player():
+            while ui.playing.value:
+                t0, cpu0 = time.perf_counter(), time.thread_time()
+                going = sim.step(started_on, interactive=False)
+                if sim.detached or sim.model is not started_on:
+                    break
+                if not going:
+                    ui.playing.set(False)       # before the end is shown: ▶ is then disabled
+                paused = after_step(ui, going)
+                if not going or paused:
+                    ui.playing.set(False)
+                    break
+                spent = time.perf_counter() - t0
+                pacer.record(time.thread_time() - cpu0, spent)
+                rest = max(ui.delay.value / 1000.0, pacer.interval()) - spent
+                if rest > 0:
+                    time.sleep(rest)
     except Exception as exc:  # shown in the sidebar rather than lost in a thread
         if sim.detached:
             return
@@ -87,6 +91,9 @@ def MonthCounter(ui: Ui) -> None:
     year = model.indicators.get("year", model.params.start_year)
     solara.v.Html(tag="div", class_="tsim-step", children=[
         tr("ui.month", month=model.month, steps=model.params.steps) + f" · {tr.date(year)}"])
+    if ui.playing.value and pacer.interval() > ui.delay.value / 1000.0:
+        solara.v.Html(tag="div", class_="tsim-shared-speed",
+                      children=[tr("ui.shared_speed", n=pacer.playing)])
 
 
 @solara.component

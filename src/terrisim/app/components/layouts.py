@@ -61,6 +61,7 @@ CSS = """
 }
 .tsim-step { font-size: 15px; font-weight: 500; margin: 8px 0 4px 0; }
 .tsim-hint { font-size: 12px; color: #555; }
+.tsim-shared-speed { font-size: 12px; color: #6a4a00; margin: -2px 0 4px 0; }
 .tsim-scenario { font-size: 13px; }
 .tsim-seed-error { font-size: 13px; color: #b71c1c; font-weight: 500; margin: -6px 0 6px 0; }
 .tsim-seed-note { font-size: 12px; color: #a65c00; margin: -6px 0 6px 0; }

@@ -19,7 +19,17 @@ from ..history import label as run_label
 from ..i18n import Translator
 from ..lessons import BY_ID, LESSONS
 from ..tooltips import describe
-from .base import EventLog, Figure, Ui, restarted, static_json, to_json, use_tr
+from .base import (
+    EventLog,
+    Figure,
+    MonitorsWidget,
+    RowsTable,
+    Ui,
+    restarted,
+    static_json,
+    to_json,
+    use_tr,
+)
 
 #: Pages in tab order (ids are locale keys under ``tabs``).
 PAGES: tuple[str, ...] = ("territory", "alliances", "indicators", "monitors", "story", "info",
@@ -99,19 +109,16 @@ def CompareBar(ui: Ui) -> None:
                     v_model=ui.compare.value, on_v_model=ui.compare.set, dense=True,
                     hide_details=True, class_="tsim-compare-select",
                     style_="max-width: 640px; margin-bottom: 6px")
-    rows = [[tr("runs.col_run"), tr("runs.col_changes"), tr("runs.col_seed"),
-             tr("runs.col_months"), tr("runs.col_alliances"), tr("runs.col_first")]]
+    head = [tr("runs.col_run"), tr("runs.col_changes"), tr("runs.col_seed"),
+            tr("runs.col_months"), tr("runs.col_alliances"), tr("runs.col_first")]
+    rows = []
     for r in reversed(sim.runs):
         first = r.last("first_alliance_month")
         rows.append([str(r.number), changes_text(r.changed, tr), str(r.seed), str(r.month),
                      tr.number(r.last("alliances_active"), 0),
                      tr.number(first, 0) if first == first else tr("ui.none")])
-    head, *body = rows
-    solara.v.Html(tag="table", class_="tsim-runs", children=[
-        solara.v.Html(tag="tr", children=[solara.v.Html(tag="th", children=[h]) for h in head]),
-        *[solara.v.Html(tag="tr", class_=f"tsim-run tsim-run-{row[0]}",
-                        children=[solara.v.Html(tag="td", children=[c]) for c in row])
-          for row in body]])
+    RowsTable(head, rows, css="tsim-runs-table",
+              row_css=[f"tsim-run tsim-run-{row[0]}" for row in rows])
 
 
 @solara.component
@@ -142,22 +149,12 @@ def MonitorsPage(ui: Ui) -> None:
     model = ui.sim.model
     if model is None:
         return
-    for section in monitors.monitor_sections(model, tr):
-        solara.v.Html(tag="h3", class_="tsim-monitor-section", children=[section["title"]])
-        with solara.v.Html(tag="div", class_="tsim-monitors"):
-            for item in section["items"]:
-                children = [
-                    solara.v.Html(tag="div", class_="tsim-monitor-label",
-                                  children=[item["label"]]),
-                    solara.v.Html(tag="div", class_="tsim-monitor-value",
-                                  children=[item["value"]]),
-                ]
-                if item["survey"]:
-                    children.append(solara.v.Html(tag="div", class_="tsim-monitor-survey",
-                                                  children=[tr("ui.survey",
-                                                               value=item["survey"])]))
-                solara.v.Html(tag="div", class_=f"tsim-monitor tsim-monitor-{item['name']}",
-                              attributes={"title": item["help"]}, children=children)
+    sections = monitors.monitor_sections(model, tr)
+    for section in sections:
+        for item in section["items"]:
+            if item["survey"]:
+                item["survey"] = tr("ui.survey", value=item["survey"])
+    MonitorsWidget(sections_json=to_json(sections))
 
 
 def story_choices(ui: Ui, tr: Translator) -> list[dict[str, str]]:
