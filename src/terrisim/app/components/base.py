@@ -177,7 +177,7 @@ def EventLog(rows_json: str, empty: str = "", font: int = 14) -> None:
 
 
 @solara.component_vue(str(APP_DIR / "rows_table.vue"))
-def RowsTableWidget(table_json: str, css: str = "") -> None:
+def RowsTableWidget(table_json: str, css_class: str = "") -> None:
     """A table of text cells."""
 
 
@@ -186,7 +186,7 @@ def RowsTable(head: list[str], rows: list[list[str]], css: str = "",
     """A table of text cells as one widget (``row_css``: a CSS class per row)."""
     body = [{"cells": [str(c) for c in row], "css": (row_css or [""] * len(rows))[k]}
             for k, row in enumerate(rows)]
-    return RowsTableWidget(table_json=to_json({"head": head, "rows": body}), css=css)
+    return RowsTableWidget(table_json=to_json({"head": head, "rows": body}), css_class=css)
 
 
 @solara.component_vue(str(APP_DIR / "monitors.vue"))
