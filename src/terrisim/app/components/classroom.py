@@ -117,6 +117,18 @@ def class_map(room: Classroom, tr: Translator, played: list[dict[str, Any]], fon
 @solara.component
 def TeacherApp(room: Classroom, lang: solara.Reactive[str], join_url: str) -> None:
     tr = translator(lang.value)
+    solara.Title(tr("class.teacher_title"))
+    solara.Style(CSS + CLASS_CSS)
+    with solara.AppBar():
+        solara.AppBarTitle(tr("class.teacher_title"))
+        solara.v.Spacer()
+        LanguageSwitch(lang)
+    TeacherBody(room, tr, join_url)
+
+
+@solara.component
+def TeacherBody(room: Classroom, tr: Translator, join_url: str) -> None:
+    """The part of the teacher's page that follows the class (the app bar does not redraw)."""
     tick = use_class_tick(room)     # passed to the parts below: they redraw with the class
     playing = solara.use_reactive(False)
     seconds = solara.use_reactive(20)
@@ -136,12 +148,6 @@ def TeacherApp(room: Classroom, lang: solara.Reactive[str], join_url: str) -> No
                 last = time.monotonic()
 
     solara.lab.use_task(clock, dependencies=[playing.value], prefer_threaded=True)
-    solara.Title(tr("class.teacher_title"))
-    solara.Style(CSS + CLASS_CSS)
-    with solara.AppBar():
-        solara.AppBarTitle(tr("class.teacher_title"))
-        solara.v.Spacer()
-        LanguageSwitch(lang)
     if room.phase == "debrief":
         Debrief(room, tr, teacher=True, tick=tick)
         return
@@ -227,7 +233,6 @@ def LearnerApp(room: Classroom, lang: solara.Reactive[str]) -> None:
     tr = translator(lang.value)
     fresh = solara.use_memo(lambda: secrets.token_urlsafe(12), [])
     token = solara.use_reactive(fresh)
-    tick = use_class_tick(room)
 
     def restore(held: str) -> None:
         if held and held in room.seats:
@@ -240,12 +245,19 @@ def LearnerApp(room: Classroom, lang: solara.Reactive[str]) -> None:
         solara.v.Spacer()
         LanguageSwitch(lang)
     SessionKeeper(token=token.value, event_restore=restore)
-    seat = room.seats.get(token.value)
+    LearnerBody(room, tr, token.value)
+
+
+@solara.component
+def LearnerBody(room: Classroom, tr: Translator, token: str) -> None:
+    """The part of a learner's page that follows the class (the app bar does not redraw)."""
+    tick = use_class_tick(room)
+    seat = room.seats.get(token)
     if room.phase == "debrief":
         Debrief(room, tr, teacher=False, seat=seat, tick=tick)
         return
     if seat is None:
-        TakeASeat(room, tr, token.value, tick)
+        TakeASeat(room, tr, token, tick)
         return
     Playing(room, tr, seat, tick)
 
@@ -296,7 +308,7 @@ def Playing(room: Classroom, tr: Translator, seat: Seat, tick: int) -> None:
                 if seat.applied or seat.proposals["accepted"] or seat.proposals["refused"]:
                     solara.v.Html(tag="div", class_="tsim-class-applied",
                                   children=[applied_text(seat, tr)])
-            DecisionForm(room, tr, seat, tick)
+            DecisionForm(room, tr, seat)           # not every month: it only changes with a send
             with solara.Card(tr("class.your_actor"), margin=0, classes=["tsim-class-details"]):
                 what = {"what": "catalyst" if seat.role == "catalyst" else "org",
                         "id": seat.actor, "key": "me"}
@@ -345,7 +357,7 @@ def applied_text(seat: Seat, tr: Translator) -> str:
 
 
 @solara.component
-def DecisionForm(room: Classroom, tr: Translator, seat: Seat, tick: int) -> None:
+def DecisionForm(room: Classroom, tr: Translator, seat: Seat) -> None:
     """The actor's decisions for the coming month (the model's rule until one is sent)."""
     start = seat.decision or default_decision(room, seat)
     meetings = solara.use_reactive(start.get("meetings", 0))
@@ -368,7 +380,7 @@ def DecisionForm(room: Classroom, tr: Translator, seat: Seat, tick: int) -> None
             d = {"accept": accept.value}
         room.decide(seat.token, d)
 
-    with solara.Card(tr("class.form_title", month=room.model.month + 1), margin=0,
+    with solara.Card(tr("class.form_title"), margin=0,
                      classes=["tsim-class-form", f"tsim-class-form-{seat.role}"]):
         if seat.role == "mayor":
             solara.SliderInt(tr("class.meetings", n=meetings.value), value=meetings, min=0,
