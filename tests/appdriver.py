@@ -281,3 +281,56 @@ def in_viewport(page: object, selector: str) -> bool:
                      [r.right - i, r.bottom - i], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
         return pts.every(([x, y]) => { const hit = document.elementFromPoint(x, y);
                                        return hit && (hit === el || el.contains(hit)); }); }""")
+
+
+# -- a workshop server: a class token, and a short grace for closed sessions ----------------------
+SEED = 7
+TOKEN = "classroom-7"
+
+
+@pytest.fixture(scope="module")
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
+    """``terrisim app`` with a class token (as ``--host`` would ask for) and a grace period of
+    3 s for closed sessions, so that freeing one can be watched in the log."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with serve(str(ROOT / "scenarios" / "baseline.toml"), "--seed", str(SEED), "--token", TOKEN,
+               log_name=f"{name}-server.log",
+               env={"TERRISIM_APP_SESSION_GRACE": "3"}) as (url, log):
+        yield url, log
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[str, Path]) -> str:
+    return served[0] + f"?token={TOKEN}"
+
+
+@pytest.fixture(scope="module")
+def browser(served: tuple[str, Path]) -> Iterator[object]:
+    with chromium() as b:
+        yield b
+
+
+def open_app(browser: object, url: str, width: int = 1500, height: int = 1000) -> Watched:
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  accept_downloads=True)
+    return Watched(context).open(url)
+
+
+@pytest.fixture
+def app(browser: object, server: str) -> Iterator[Watched]:
+    watched = open_app(browser, server)
+    yield watched
+    watched.check_clean()
+    watched.context.close()
+
+
+def french(page: object) -> None:
+    page.get_by_role("button", name="FR", exact=True).click()
+    expect(page.get_by_role("tab", name="Territoire")).to_be_visible()
+
+
+def download(page: object, label: str) -> tuple[str, str]:
+    with page.expect_download() as info:
+        page.get_by_role("button", name=label).click()
+    d = info.value
+    return d.suggested_filename, Path(d.path()).read_text(encoding="utf-8")

@@ -1,95 +1,39 @@
-"""A workshop in a real browser: each defect found by trying the app as a teacher would, the
-projector layout, the narrative of a run, lesson checkpoints, run comparison, reloads, closed
-tabs and the class token (see ``appdriver``).
-
-The server runs with a class token (as ``terrisim app --host`` would ask for) and a short grace
-period for closed sessions, so that freeing a tab's memory can be watched in its log.
-"""
+"""The defects found by trying the app as a teacher preparing a workshop would, each in a real
+browser: refused seeds, messages in the learner's language, exports after a change, lesson
+titles, reloads, closed tabs, the mountain lesson's regions, English left in French (see
+``appdriver``; the server runs with a class token and a short grace for closed sessions)."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from terrisim.scenario import load_scenario
-
+from . import appdriver
 from .appdriver import (
-    ROOT,
+    SEED,
     WAIT_MS,
     Watched,
-    chromium,
+    download,
     expect,
     expect_month,
-    fastest,
-    in_viewport,
-    month,
+    french,
     open_advanced,
+    open_app,
     open_tab,
-    play_until,
     screenshot,
-    serve,
     set_param,
     set_seed,
-    small_texts,
     step,
     wait_ready,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SEED = 7
-TOKEN = "classroom-7"
-BASELINE = load_scenario(ROOT / "scenarios" / "baseline.toml")
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, Path]]:
-    with serve(str(ROOT / "scenarios" / "baseline.toml"), "--seed", str(SEED), "--token", TOKEN,
-               log_name="app-workshop-server.log",
-               env={"TERRISIM_APP_SESSION_GRACE": "3"}) as (url, log):
-        yield url, log
-
-
-@pytest.fixture(scope="module")
-def server(served: tuple[str, Path]) -> str:
-    return served[0] + f"?token={TOKEN}"
-
-
-@pytest.fixture(scope="module")
-def browser(served: tuple[str, Path]) -> Iterator[object]:
-    with chromium() as b:
-        yield b
-
-
-def _open(browser: object, url: str, width: int = 1500, height: int = 1000) -> Watched:
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  accept_downloads=True)
-    return Watched(context).open(url)
-
-
-@pytest.fixture
-def app(browser: object, server: str) -> Iterator[Watched]:
-    watched = _open(browser, server)
-    yield watched
-    watched.check_clean()
-    watched.context.close()
-
-
-def french(page: object) -> None:
-    page.get_by_role("button", name="FR", exact=True).click()
-    expect(page.get_by_role("tab", name="Territoire")).to_be_visible()
-
-
-def download(page: object, label: str) -> tuple[str, str]:
-    with page.expect_download() as info:
-        page.get_by_role("button", name=label).click()
-    d = info.value
-    return d.suggested_filename, Path(d.path()).read_text(encoding="utf-8")
-
+# the workshop server's fixtures (pytest finds them by name in this module)
+served, server, browser, app = appdriver.served, appdriver.server, appdriver.browser, appdriver.app
 
 # -- defects -----------------------------------------------------------------------------------
 def test_a_negative_seed_is_refused_in_the_learners_language_and_the_run_is_kept(
@@ -190,7 +134,7 @@ WORDS_WHOLE = """(el) => {
 
 def test_lesson_titles_never_break_inside_a_word(browser: object, server: str) -> None:
     """Was: "catalyse|ur", "opér|ateur" on narrow cards."""
-    watched = _open(browser, server, 1024, 768)
+    watched = open_app(browser, server, 1024, 768)
     try:
         page = watched.page
         french(page)
@@ -210,7 +154,7 @@ def test_lesson_titles_never_break_inside_a_word(browser: object, server: str) -
 
 def test_a_reload_keeps_the_run(browser: object, server: str) -> None:
     """Was: F5 lost the run."""
-    watched = _open(browser, server)
+    watched = open_app(browser, server)
     try:
         page = watched.page
         step(page, 3)
@@ -233,7 +177,7 @@ def test_a_closed_tab_is_freed(browser: object, served: tuple[str, Path], server
     """Was: closed tabs kept their model for 24 hours (+6 MB each)."""
     log = served[1]
     before = log.read_text(encoding="utf-8").count("freed ")
-    watched = _open(browser, server)
+    watched = open_app(browser, server)
     step(watched.page, 1)
     watched.context.close()
     deadline = time.monotonic() + 30
@@ -303,175 +247,3 @@ def test_no_english_is_left_in_french(app: Watched) -> None:
         "Leçon 2 : le territoire de référence avec un seul catalyseur territorial.")
 
 
-# -- projector ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("width", "height", "lang"),
-                         [(1280, 720, "en"), (1280, 720, "fr"), (1024, 768, "en"),
-                          (1024, 768, "fr")])
-def test_presentation_mode_fits_a_projector(browser: object, server: str, width: int,
-                                            height: int, lang: str) -> None:
-    """The map, one chart and the controls visible together without scrolling, no text under
-    18 px, the teacher's parameters first."""
-    watched = _open(browser, server, width, height)
-    try:
-        page = watched.page
-        if lang == "fr":
-            french(page)
-        label = "Présentation" if lang == "fr" else "Presentation"
-        page.get_by_role("button", name=label).click()
-        expect(page.locator(".tsim-page-present")).to_be_visible()
-        fastest(page, 50)                  # slow enough to pause near month 36 (screenshots)
-        play_until(page, 36)
-        expect(page.locator(".tsim-present-map .tsim-figure[data-drawn]")).to_be_attached()
-        expect(page.locator(".tsim-present-chart .tsim-figure[data-drawn]")).to_be_attached()
-        page.wait_for_timeout(600)
-        sizes = page.evaluate("() => [document.documentElement.scrollHeight, window.innerHeight,"
-                              " document.documentElement.scrollWidth, window.innerWidth]")
-        assert sizes[0] <= sizes[1] + 1 and sizes[2] <= sizes[3] + 1, sizes
-        for selector in (".tsim-present-map canvas", ".tsim-present-chart canvas", ".tsim-reset",
-                         ".tsim-play", ".tsim-step-btn", ".tsim-step"):
-            assert in_viewport(page, selector), selector
-        assert small_texts(page, 18) == []
-        for font in page.locator(".tsim-page-present .tsim-figure").evaluate_all(
-                "els => els.map(e => Number(e.getAttribute('data-min-font')))"):
-            assert font >= 18
-        expect(page.locator(".tsim-teacher-params .tsim-param")).to_have_count(8)
-        screenshot(page, f"present-{width}x{height}-{lang}", full_page=False)
-        watched.check_clean()
-    finally:
-        watched.context.close()
-
-
-@pytest.mark.parametrize(("width", "height"), [(1024, 768), (853, 480)])
-def test_controls_and_map_stay_side_by_side(browser: object, server: str, width: int,
-                                            height: int) -> None:
-    """Was: below 1264 px (a 1024-px projector, or 150 % zoom of 1280×720 = 853×480 CSS px) the
-    sidebar became an overlay over the map, so controls and map were never seen together."""
-    watched = _open(browser, server, width, height)
-    try:
-        page = watched.page
-        side = page.locator(".tsim-side").bounding_box()
-        chart = page.locator(".tsim-figure-map canvas").bounding_box()
-        assert side["x"] + side["width"] <= chart["x"], (side, chart)
-        assert in_viewport(page, ".tsim-reset") and in_viewport(page, ".tsim-play")
-        assert chart["x"] + chart["width"] <= width + 1
-        if height >= 720:
-            assert in_viewport(page, ".tsim-figure-map canvas")
-        watched.check_clean()
-    finally:
-        watched.context.close()
-
-
-def test_the_parameters_show_the_teachers_few_then_all_with_a_search(app: Watched) -> None:
-    """Was: an 11,668-px-tall sidebar with every group open."""
-    page = app.page
-    card = page.locator(".tsim-parameters")
-    assert card.bounding_box()["height"] < 1400
-    expect(page.locator(".tsim-teacher-params .tsim-param")).to_have_count(8)
-    open_advanced(page)
-    search = page.locator(".tsim-param-search")
-    search.fill("trust")
-    rows = page.locator(".tsim-param-results .tsim-param, .tsim-params .tsim-param")
-    found = page.locator(".tsim-params .tsim-group:not(.tsim-teacher-params) .tsim-param")
-    expect(found.first).to_be_visible()
-    n = found.count()
-    assert 3 < n < 40, n
-    for text in found.all_inner_texts():
-        assert "trust" in text.lower(), text
-    search.fill("zzzz")
-    expect(page.locator(".tsim-param-nomatch")).to_be_visible()
-    french(page)
-    open_advanced(page)
-    page.locator(".tsim-param-search").fill("methode")       # accents ignored
-    expect(page.locator(".tsim-param-nomatch")).to_be_visible()
-    page.locator(".tsim-param-search").fill("confiance")
-    expect(found.first).to_be_visible()
-    assert rows.count() > 0
-
-
-# -- narrative, checkpoints, comparison ---------------------------------------------------------
-def test_the_story_says_what_happened(app: Watched) -> None:
-    page = app.page
-    fastest(page, 30)
-    play_until(page, 30)
-    open_tab(page, "Story")
-    log = page.locator(".tsim-event-log").last
-    expect(log).to_contain_text("has listened to the")
-    expect(log).not_to_contain_text("held a dialogue event")        # routine: not by default
-    page.locator(".tsim-story-select").click()
-    page.get_by_role("option", name="everything that happened").click()
-    expect(log).to_contain_text(re.compile(
-        r"Month \d+ —\s*the catalyst \d held a dialogue event in bassin \d: \d+ organisations, "
-        r"\d+ made aware for the first time\."))
-    expect(page.locator(".tsim-figure-timeline[data-drawn]")).to_be_attached()
-    drawn = int(page.locator(".tsim-figure-timeline").get_attribute("data-drawn"))
-    assert drawn == month(page)
-    open_tab(page, "Indicators")
-    marks = page.locator(".tsim-chart-kinds .tsim-figure").get_attribute("data-marks")
-    assert int(marks) >= 1                        # the end of listening, at least
-    french(page)
-    open_tab(page, "Récit")
-    expect(page.locator(".tsim-event-log").last).to_contain_text(
-        "a tenu un événement de dialogue dans le bassin")     # the filter chosen is kept
-    expect(page.locator(".tsim-ticker")).to_contain_text("Mois ")
-    screenshot(page, "story-fr")
-
-
-def test_a_lesson_pauses_at_its_checkpoint_and_asks_its_question(app: Watched) -> None:
-    page = app.page
-    open_tab(page, "Lessons")
-    page.locator(".tsim-load-one_catalyst").click()
-    fastest(page)
-    page.get_by_role("button", name="▶", exact=True).click()
-    question = page.locator(".tsim-checkpoint")
-    expect(question).to_be_visible(timeout=WAIT_MS * 2)
-    expect(question).to_contain_text("Pause — month 12")
-    expect(question).to_contain_text("has the catalyst finished listening to its bassin?")
-    expect(page.get_by_role("button", name="▶", exact=True)).to_be_visible()
-    assert month(page) == 12
-    screenshot(page, "checkpoint")
-    page.get_by_role("button", name="Continue ▶").click()
-    expect(page.locator(".tsim-step")).to_contain_text(re.compile(r"Month (1[3-9]|[2-9]\d) /"))
-    expect(question).to_have_count(0)
-
-
-def test_the_previous_run_is_kept_and_overlaid(app: Watched) -> None:
-    page = app.page
-    step(page, 4)
-    set_param(page, "n_catalysts", "0")
-    page.get_by_role("button", name="Reset", exact=True).click()
-    expect_month(page, 0)
-    step(page, 2)
-    open_tab(page, "Indicators")
-    expect(page.locator(".tsim-run-1")).to_contain_text("same parameters")
-    for name in ("kinds", "ladder", "impacts", "catalyst_time"):
-        expect(page.locator(f".tsim-chart-{name} .tsim-figure")).to_have_attribute(
-            "data-overlay", "1")
-    page.get_by_role("button", name="Reset", exact=True).click()
-    expect(page.locator(".tsim-run-2")).to_contain_text("Catalysts: 0 catalysts")
-    expect(page.locator(".tsim-chart-kinds .tsim-figure")).to_have_attribute("data-overlay", "2")
-    screenshot(page, "comparison")
-
-
-# -- the class token -----------------------------------------------------------------------------
-def test_the_class_token_is_asked_in_both_languages(browser: object,
-                                                    served: tuple[str, Path]) -> None:
-    watched = _open_join(browser, served[0])
-    try:
-        page = watched.page
-        page.locator(".tsim-join-token input").fill("guess")
-        page.get_by_role("button", name="Join").click()
-        expect(page.locator(".tsim-join-error")).to_contain_text("This is not the class token")
-        page.get_by_role("button", name="Français").click()
-        expect(page.locator(".tsim-join")).to_contain_text("Code de la classe")
-        page.locator(".tsim-join-token input").fill(TOKEN)
-        page.get_by_role("button", name="Rejoindre").click()
-        wait_ready(page)
-        expect(page.locator(".tsim-step")).to_contain_text("Mois 0 / 120")
-        watched.check_clean()
-    finally:
-        watched.context.close()
-
-
-def _open_join(browser: object, url: str) -> Watched:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    return Watched(context).open(url, ready=".tsim-join")

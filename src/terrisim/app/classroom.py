@@ -176,6 +176,7 @@ class Classroom:
         self._listeners: dict[int, Callable[[], None]] = {}
         self._next_listener = 0
         self._alone: history.RunRecord | None = None
+        self._alone_cache: TerritoryModel | None = None
         self._pending = threading.Event()
         self._busy = False
         self._notifier: threading.Thread | None = None
@@ -278,7 +279,7 @@ class Classroom:
             self.phase = "play"
             for seat in self.seats.values():
                 seat.decision, seat.ready, seat.applied = None, False, {}
-            self._alone = None
+            self._alone, self._alone_cache = None, None
         self._changed()
 
     def set_phase(self, phase: str) -> None:
@@ -329,30 +330,36 @@ class Classroom:
             time.sleep(0.01)
 
     # -- debrief -------------------------------------------------------------------------------
-    def alone(self) -> history.RunRecord:
-        """The same scenario and seed with nobody playing, as far as the class went (the
-        model's rules everywhere: what the class changed is the difference)."""
+    def _alone_model(self) -> TerritoryModel:
+        """The same scenario and seed with nobody playing, run as far as the class went (made
+        once per month, however many pages show the debrief)."""
         with self.lock:
             month = int(self.model.month)
-            if self._alone is None or self._alone.month != month:
+            if self._alone_cache is None or self._alone_cache.month != month:
                 model = TerritoryModel(scenario=self.scenario, rng=self.seed)
                 model.run(month)
+                self._alone_cache = model
                 self._alone = history.record(model, 0, self.scenario, self.scenario.name)
-            return self._alone
+            return self._alone_cache
+
+    def alone(self) -> history.RunRecord:
+        """The model alone's run (the model's rules everywhere: what the class changed is the
+        difference)."""
+        self._alone_model()
+        assert self._alone is not None
+        return self._alone
 
     def debrief(self) -> list[dict[str, Any]]:
         """Key results of the class's territory next to the model alone, same seed."""
         alone = self.alone()
         ind = self.model.indicators
-        rows = []
-        for name in DEBRIEF:
-            rows.append({"name": name, "class": float(ind[name]), "alone": alone.last(name)})
-        return rows
+        return [{"name": name, "class": float(ind[name]), "alone": alone.last(name)}
+                for name in DEBRIEF]
 
     def seat_results(self) -> list[dict[str, Any]]:
-        """For each played actor: its active alliances now, in the class and alone."""
-        alone_model = TerritoryModel(scenario=self.scenario, rng=self.seed)
-        alone_model.run(int(self.model.month))
+        """For each played actor: its active alliances now (a catalyst: the alliances it
+        seeded), in the class and alone."""
+        alone_model = self._alone_model()
         out = []
         for seat in self.seats.values():
             if seat.role == "catalyst":
