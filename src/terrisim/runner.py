@@ -33,7 +33,7 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
     ("months_to_deployment", "months from catalyst start to deployment", "{:.0f}"),
     ("catalysts_active", "catalysts still active", "{:.0f}"),
     ("largest_component_share", "alliance network: largest component share", "{:.2f}"),
-    ("concentration", "alliance network: concentration (HHI)", "{:.2f}"),
+    ("concentration", "concentration: trusted ties held by the top tenth", "{:.2f}"),
     ("fragility_mean", "mean fragility (0-1)", "{:.3f}"),
     ("impact_performance", "impact: performance (0-1)", "{:.3f}"),
     ("impact_innovation", "impact: innovation (0-1)", "{:.3f}"),

@@ -134,6 +134,10 @@ class Scenario:
     steps: int = param(120, "months", "Number of monthly steps simulated.", "simulation", 1, 600)
     start_year: int = param(2010, "year", "Calendar year of step 0 (for dates in plots and "
                             "patterns).", "simulation", 1990, 2100)
+    spinup_months: int = param(60, "months", "Months of the territory's own dynamics (mayors, "
+                               "encounters, alliances; no catalysts) simulated before step 0 to "
+                               "build the relational fabric inherited at the start.",
+                               "simulation", 0, 240)
 
     # -- territory --------------------------------------------------------------------------
     width: int = param(60, "cells", "Width of the territory grid.", "territory", 10, 600)
@@ -164,7 +168,7 @@ class Scenario:
     fragility_spread: float = param(0.15, "fragility", "Standard deviation of commune fragility "
                                     "around the territory level, per domain.", "territory", 0.0,
                                     0.5)
-    fragile_margin: float = param(-0.103, "fragility", "A domain is fragile in a commune when its "
+    fragile_margin: float = param(0.0, "fragility", "A domain is fragile in a commune when its "
                                   "fragility exceeds the mean of the surrounding communes by "
                                   "more than this.", "territory", -0.5, 0.5)
     fragility_reduction: float = param(0.00121, "fragility/month", "Fragility removed from its "
@@ -192,20 +196,23 @@ class Scenario:
                               1, 50)
     capacity_eti: int = param(4, "alliances", "Concurrent alliances an ETI can carry.", "actors",
                               1, 100)
-    association_capacity: float = param(30.0, "alliances", "Mean number of concurrent alliances "
+    association_capacity: float = param(2.0, "alliances", "Mean number of concurrent alliances "
                                         "an association can carry (geometric distribution: "
                                         "many carry one, a few carry many).", "actors", 1.0,
                                         50.0)
     commune_capacity: int = param(8, "alliances", "Concurrent alliances a commune can carry.",
                                   "actors", 1, 200)
+    public_body_capacity: int = param(10, "alliances", "Concurrent alliances an "
+                                      "intercommunality, a département or the State's services "
+                                      "can carry.", "actors", 1, 500)
     share_assoc_mixed: float = param(0.4, "fraction", "Share of associations with a mixed "
                                      "(hybrid) funding model.", "actors", 0.0, 1.0)
     share_assoc_market: float = param(0.15, "fraction", "Share of associations funded mainly by "
                                       "earned income; the rest rely on subsidies.", "actors", 0.0,
                                       1.0)
-    hybrid_openness: float = param(1.5, "factor", "Alliance-formation multiplier for "
+    hybrid_openness: float = param(1.3, "factor", "Alliance-formation multiplier for "
                                    "associations with a mixed or market funding model.", "actors",
-                                   0.5, 5.0)
+                                   0.5, 3.0)
 
     # -- mayors -----------------------------------------------------------------------------
     share_idealistes: float = param(0.2, "weight", "Relative share of mayors with the "
@@ -226,9 +233,15 @@ class Scenario:
     q8_partnerships: float = param(0.68, "fraction", "Share of mayors for whom helping "
                                    "organisations set up partnerships is a priority (Q8).",
                                    "mayors", 0.0, 1.0)
+    q8_innovation: float = param(0.64, "fraction", "Share of mayors for whom promoting "
+                                 "innovative alliances is a priority (Q8; total − secondary).",
+                                 "mayors", 0.0, 1.0)
     q8_experiments: float = param(0.56, "fraction", "Share of mayors for whom taking part in "
                                   "collective experiments is a priority (Q8).", "mayors", 0.0,
                                   1.0)
+    q8_ppp: float = param(0.54, "fraction", "Share of mayors for whom getting involved in "
+                          "public/private partnerships is a priority (Q8; total − secondary).",
+                          "mayors", 0.0, 1.0)
     secondary_role_factor: float = param(0.3, "factor", "Activity of a mayor on a role that is "
                                          "secondary for them, relative to a priority role.",
                                          "mayors", 0.0, 1.0)
@@ -241,9 +254,15 @@ class Scenario:
                                  "mayor for whom it is a priority.", "mayors", 0.0, 2.0)
     dialogue_size: int = param(25, "organisations", "Organisations attending a territorial "
                                "dialogue forum.", "mayors", 2, 500)
-    partnership_help: float = param(2.5, "factor", "Alliance-formation multiplier in a commune "
+    partnership_help: float = param(1.5, "factor", "Alliance-formation multiplier in a commune "
                                     "whose mayor helps organisations set up partnerships.",
-                                    "mayors", 1.0, 5.0)
+                                    "mayors", 1.0, 3.0)
+    innovation_promotion: float = param(2.0, "factor", "Weight multiplier of social innovation "
+                                        "among the alliances formed in a commune whose mayor "
+                                        "promotes innovative alliances.", "mayors", 1.0, 5.0)
+    ppp_openness: float = param(1.3, "factor", "Alliance-formation multiplier of a commune whose "
+                                "mayor gets involved in public/private partnerships.", "mayors",
+                                1.0, 3.0)
 
     # -- encounters -------------------------------------------------------------------------
     encounter_rate: float = param(0.45, "encounters/month", "Spontaneous encounters an "
@@ -286,16 +305,23 @@ class Scenario:
     failure_penalty: float = param(0.5, "fraction", "Share of trust lost by both partners when "
                                    "their alliance fails (the risk of the other).", "trust", 0.0,
                                    1.0)
-    initial_acquaintances: float = param(2.0, "organisations", "Mean number of nearby "
-                                         "organisations an organisation knew at step 0 (those "
-                                         "of other worlds are kept).", "trust", 0.0, 30.0)
     forget_below: float = param(0.1, "trust", "Relationships whose trust decays below this "
                                 "are forgotten.", "trust", 0.0, 0.2)
 
     # -- alliances --------------------------------------------------------------------------
-    formation_rate: float = param(0.5, "1/month", "Monthly probability that two organisations "
-                                  "meeting all alliance conditions form an alliance.",
-                                  "alliances", 0.0, 1.0)
+    formation_rate: float = param(0.1, "1/month", "Monthly hazard that two organisations "
+                                  "meeting all alliance conditions form an alliance (before the "
+                                  "openness, mayor-help and closure multipliers; probability "
+                                  "1 − exp(−hazard)).", "alliances", 0.0, 1.0)
+    closure_strength: float = param(0.5, "factor", "How much a mature cluster favours its own "
+                                    "members and closes up to newcomers: formation multiplier "
+                                    "1 + this between two insiders, 1 − this between an insider "
+                                    "and an organisation never allied before.", "alliances", 0.0,
+                                    1.0)
+    insider_cluster: int = param(6, "organisations", "Size of an alliance cluster (organisations "
+                                 "linked by active alliances) from which its members form a "
+                                 "mature community that closes up (insiders).", "alliances", 2,
+                                 1000)
     weight_patronage: float = param(0.3, "weight", "Relative frequency of patronage (mécénat) "
                                     "among eligible alliance kinds.", "alliances", 0.0, 1.0)
     weight_responsible: float = param(0.3, "weight", "Relative frequency of responsible-practice "
@@ -342,10 +368,13 @@ class Scenario:
                                   "event.", "catalysts", 0.0, 20.0)
     introduction_days: float = param(0.5, "days", "Time of one brokered introduction.",
                                      "catalysts", 0.1, 10.0)
-    introduction_trust: float = param(0.25, "trust", "Trust between two organisations introduced "
-                                      "by a catalyst (seeded by its legitimacy).", "catalysts",
-                                      0.0, 0.9)
-    experiment_days: float = param(4.0, "days/month", "Monthly time a running collective "
+    trust_transfer_share: float = param(0.5, "fraction", "Share of its own trust in both "
+                                        "sides that a catalyst passes on to the pair it "
+                                        "introduces (trust transfer).", "catalysts", 0.0, 1.0)
+    catalyst_bassins: int = param(1, "bassins", "Bassins de vie each catalyst animates (its "
+                                  "area); 6 for a catalyst accompanying six territories.",
+                                  "catalysts", 1, 500)
+    experiment_days: float = param(2.5, "days/month", "Monthly time a running collective "
                                    "experiment takes from its catalyst.", "catalysts", 0.5, 22.0)
     experiment_group: int = param(12, "organisations", "Organisations assembled around a fragile "
                                   "domain in a collective experiment.", "catalysts", 3, 100)
@@ -375,13 +404,21 @@ class Scenario:
                                      0.0, 1.0)
     operation_days: float = param(3.0, "days/month", "Monthly time an operated project takes "
                                   "from the catalyst's animation.", "catalysts", 0.0, 22.0)
-    legitimacy_loss: float = param(0.2, "fraction", "Loss of brokering legitimacy per project "
-                                   "the catalyst operates.", "catalysts", 0.0, 1.0)
+    legitimacy_loss: float = param(0.2, "fraction", "Share of its legitimacy as a neutral "
+                                   "animator a catalyst loses for each project it takes over.",
+                                   "catalysts", 0.0, 1.0)
+    legitimacy_recovery: float = param(0.03, "1/month", "Share of the lost legitimacy a catalyst "
+                                       "regains per month once it operates no project.",
+                                       "catalysts", 0.0, 1.0)
+    operated_project_months: float = param(36.0, "months", "Mean time a project taken over by "
+                                           "its catalyst keeps running after its experiment.",
+                                           "catalysts", 1.0, 240.0)
     funding_horizon: int = param(60, "months", "Months of experimental funding before the "
                                  "catalyst needs a sustainable model.", "catalysts", 1, 600)
-    funder_expectation: float = param(10.0, "alliances", "Alliances seeded by the catalyst that "
-                                      "its funder expects at the horizon to keep funding it.",
-                                      "catalysts", 0.0, 1000.0)
+    funder_expectation: float = param(30.0, "alliances", "Results (alliances credited to the "
+                                      "catalyst, pilot projects included) its funder expects at "
+                                      "the horizon to keep funding it.", "catalysts", 0.0,
+                                      1000.0)
 
     # -- indicators -------------------------------------------------------------------------
     growing_alliances: int = param(3, "alliances", "Co-construction alliances of a commune "
@@ -403,6 +440,23 @@ class Scenario:
     terrain: bool = param(True, "-", "Mountain cells slow encounters.", "mechanisms")
     tiers_lieux: bool = param(True, "-", "Tiers-lieux raise encounters around them.",
                               "mechanisms")
+    trust_transfer: bool = param(True, "-", "Catalysts pass on their own trust to the pairs they "
+                                 "introduce.", "mechanisms")
+    mayor_profiles: bool = param(True, "-", "Mayor profiles differ (off: every mayor at the "
+                                 "survey average).", "mechanisms")
+    public_bodies: bool = param(True, "-", "Intercommunalities, départements and State services "
+                                "are public actors beside communes.", "mechanisms")
+    funder_review: bool = param(True, "-", "The funder may stop a catalyst at the end of its "
+                                "experimental funding.", "mechanisms")
+    inter_territorial: bool = param(True, "-", "Catalysts invite and introduce across bassins and "
+                                    "regions.", "mechanisms")
+    club_closure: bool = param(True, "-", "Mature clusters favour their members and close up to "
+                               "newcomers (communautés concentrées).", "mechanisms")
+    open_ecosystem: bool = param(True, "-", "Catalysts and public actors keep the ecosystem open "
+                                 "(their introductions and forums include newcomers).",
+                                 "mechanisms")
+    fragility_feedback: bool = param(True, "-", "Active alliances relieve the fragility of their "
+                                     "domain and commune.", "mechanisms")
 
     _specs: ClassVar[dict[str, ParamSpec] | None] = None
 
@@ -458,6 +512,11 @@ class Scenario:
         """Mayor-profile weights in the order of :data:`terrisim.mayors.PROFILES`."""
         return (self.share_idealistes, self.share_batisseurs, self.share_gestionnaires,
                 self.share_volontaires, self.share_coordinateurs)
+
+    def q8_anchors(self) -> tuple[float, ...]:
+        """Q8 priority shares in the order of :data:`terrisim.mayors.ROLES`."""
+        return (self.q8_convene, self.q8_dialogue, self.q8_partnerships, self.q8_innovation,
+                self.q8_experiments, self.q8_ppp)
 
     def kind_weights(self) -> tuple[float, float, float, float]:
         """Alliance-kind weights in the order of :data:`terrisim.alliances.KINDS`."""

@@ -94,7 +94,7 @@ MONITORS: tuple[Monitor, ...] = (
     Monitor("catalysts_active", "catalysts", "int"),
     Monitor("experiments_running", "catalysts", "int"),
     Monitor("months_to_first_experiment", "catalysts", "month"),
-    Monitor("alliances_seeded_by_catalysts", "catalysts", "int"),
+    Monitor("alliances_credited_to_catalysts", "catalysts", "int"),
     Monitor("catalyst_days_animation", "catalysts", "days"),
     Monitor("catalyst_days_operating", "catalysts", "days"),
     Monitor("network_density", "network", "sci"),

@@ -109,7 +109,7 @@ def build_report(root: str | Path, out: str | Path | None = None,
         constant = [c for c in times if c not in informative and final[c].notna().any()]
         if informative:
             p = out / "time_to_first_alliance.png"
-            tcols = [c for c in ("first_alliance_month", "first_catalysed_alliance_month",
+            tcols = [c for c in ("first_alliance_month", "first_credited_alliance_month",
                                  "median_commune_first_alliance_month") if c in informative]
             tcols = tcols or informative[:3]
             figures.time_to_event(cells, xf, yf, tcols, horizon, p)

@@ -20,7 +20,7 @@ from ..sweep.storage import DESIGN_PARQUET, FAILURES, RUNS, SWEEP_JSON, read_exp
 
 KEYS: tuple[str, ...] = ("run_id", "point", "replication", "seed")
 STAGES: tuple[str, ...] = ("stage_anchored", "stage_growing", "stage_emerging", "stage_none")
-TIME_TO_EVENT: tuple[str, ...] = ("first_alliance_month", "first_catalysed_alliance_month",
+TIME_TO_EVENT: tuple[str, ...] = ("first_alliance_month", "first_credited_alliance_month",
                                   "median_commune_first_alliance_month",
                                   "months_to_first_experiment", "months_to_first_pilot",
                                   "months_to_deployment")

@@ -209,7 +209,7 @@ class Experiment:
 @lru_cache(maxsize=1)
 def indicator_names() -> tuple[str, ...]:
     """Names of the model's indicators (the core keeps the list; bookkeeping columns aside)."""
-    from ..indicators import indicator_names as names
+    from ..model import indicator_names as names
 
     return tuple(n for n in names() if n not in NOT_INDICATORS)
 

@@ -66,7 +66,7 @@ def default_targets_path() -> Path:
 
 def load_targets(path: str | Path | None = None) -> list[Pattern]:
     """Read and check a targets file (default: the project's own)."""
-    from ..indicators import indicator_names
+    from ..model import indicator_names
 
     path = Path(path) if path is not None else default_targets_path()
     data = read_toml(path)
