@@ -5,7 +5,10 @@ workshops, alliances — adds its pairs here; the model then applies all of them
 (:meth:`terrisim.model.TerritoryModel._update_trust`), so the order in which actors acted within
 the month does not matter.  A part of contacts may also *vouch*: a catalyst introducing two
 organisations passes on part of its own trust in each (trust transfer, see
-:mod:`terrisim.catalysis.brokerage`), so the pair's trust is raised to at least that level.
+:mod:`terrisim.catalysis.brokerage`), so the pair's trust is raised to at least that level.  A
+part may be *mediated*: a meeting a catalyst facilitates (co-development workshops, the follow-up
+of a pair it introduced) builds trust at full speed across worlds, the catalyst translating
+between their languages (seed 000 lesson 5; *assumption* as to the size of the effect).
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ class ContactBuffer:
                 np.repeat(np.array([p[1] for p in parts], dtype=float), sizes))
 
     def add(self, a: np.ndarray, b: np.ndarray, intensity: float, trust0: float | np.ndarray,
-            broker: int, vouch: bool = False) -> None:
+            broker: int, vouch: bool = False, mediated: bool = False) -> None:
         """Record contacts between ``a[k]`` and ``b[k]`` (``intensity`` units each).
 
         Pairs that did not know each other start at ``trust0`` (a number or one per pair);
         ``broker`` is the catalyst that brought them together or -1; with ``vouch`` the pair's
-        trust is also raised to at least ``trust0`` if they already knew each other.
+        trust is also raised to at least ``trust0`` if they already knew each other; a
+        ``mediated`` contact builds trust at full speed across worlds.
         """
         n = len(a)
         if n == 0:
@@ -48,13 +52,14 @@ class ContactBuffer:
         t0 = np.broadcast_to(np.asarray(trust0, dtype=float), (n,))
         self.parts.append((np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp),
                            np.full(n, intensity), t0, np.full(n, broker, dtype=np.int16),
-                           np.full(n, vouch)))
+                           np.full(n, vouch), np.full(n, mediated)))
 
     def drain(self) -> tuple[np.ndarray, ...]:
-        """All contacts of the month as arrays (a, b, intensity, trust0, broker, vouch)."""
+        """All contacts of the month as arrays (a, b, intensity, trust0, broker, vouch,
+        mediated)."""
         parts, self.parts = self.parts, []
         if not parts:
             z = np.zeros(0, dtype=np.intp)
             return (z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int16),
-                    np.zeros(0, dtype=bool))
-        return tuple(np.concatenate([p[k] for p in parts]) for k in range(6))
+                    np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(7))

@@ -349,7 +349,7 @@ class TerritoryModel(Model):
 
         Held in commune order, so the draws do not depend on the order mayors were activated
         in.  A forum also invites the commune's intercommunality; with ``open_ecosystem`` the
-        mayor keeps the ``open_forums`` share of its seats for organisations without an alliance
+        mayor keeps the ``open_forums`` share of its seats for organisations never allied
         (open governance, 003 §3.1.1).
         """
         s, orgs = self.params, self.orgs
@@ -362,10 +362,10 @@ class TerritoryModel(Model):
             if len(local) == 0:
                 continue
             if forum:
-                size = int(round(size * self.traits["forum_size"][commune]))
-                open_seats = (int(round(size * self.traits["open_forums"][commune]))
+                size = round(size * self.traits["forum_size"][commune])
+                open_seats = (round(size * self.traits["open_forums"][commune])
                               if s.open_ecosystem else 0)
-                outsiders = local[orgs.active[local] == 0]
+                outsiders = local[~orgs.ever_allied[local]]
                 first = rng.choice(outsiders, size=min(open_seats, len(outsiders)),
                                    replace=False)
                 rest = np.setdiff1d(local, first, assume_unique=True)
@@ -410,14 +410,14 @@ class TerritoryModel(Model):
     def _update_trust(self) -> None:
         """Apply every contact of the month at once; decay the rest; forget faded ties."""
         s, orgs, tt = self.params, self.orgs, self.trust
-        a, b, q, t0, br, vouch = self.contacts.drain()
+        a, b, q, t0, br, vouch, mediated = self.contacts.drain()
         known, q_known = self.contacts.drain_rows()
         # only relationships between worlds are tracked: alliances need two worlds, and peer
         # ties within a world are outside the model's question (*assumption*, see ODD)
         keep = orgs.world[a] != orgs.world[b]
         if not keep.all():
-            a, b, q, t0, br, vouch = (a[keep], b[keep], q[keep], t0[keep], br[keep],
-                                      vouch[keep])
+            a, b, q, t0, br, vouch, mediated = (a[keep], b[keep], q[keep], t0[keep], br[keep],
+                                                vouch[keep], mediated[keep])
         keys = tt.pair_keys(a, b)
         rows = tt.find(keys)
         new = rows < 0
@@ -443,7 +443,11 @@ class TerritoryModel(Model):
         i, j = tt.i[touched], tt.j[touched]
         factor = s.cross_world_factor if s.cross_world_penalty else 1.0
         speed = cross_world_speed(orgs.language[i], orgs.language[j], factor)
-        updated = reinforce(tt.trust[touched], contact[touched], self.rate, speed)
+        units = contact[touched] * speed
+        if mediated.any():   # facilitated by a catalyst: full speed across worlds
+            med = np.bincount(rows[mediated], weights=q[mediated], minlength=len(tt))[touched]
+            units += med * (1.0 - speed)
+        updated = reinforce(tt.trust[touched], units, self.rate)
         if s.trust_decay:
             tt.trust *= self.decay_factor
         tt.trust[touched] = updated
@@ -451,7 +455,8 @@ class TerritoryModel(Model):
             np.maximum.at(tt.trust, rows[vouch], t0[vouch])
         forget = self.month % FORGET_EVERY == 0
         self.ties.update(s.initial_trust, self.rate, self.decay_factor, s.forget_below,
-                         decays=s.trust_decay, forget=forget)
+                         decays=s.trust_decay, forget=forget,
+                         intensity=s.catalyst_tie_intensity)
         if forget:
             tt.forget(s.forget_below)
 

@@ -371,6 +371,14 @@ class Scenario:
     trust_transfer_share: float = param(0.5, "fraction", "Share of its own trust in both "
                                         "sides that a catalyst passes on to the pair it "
                                         "introduces (trust transfer).", "catalysts", 0.0, 1.0)
+    accompaniment_months: int = param(6, "months", "Months a catalyst accompanies a pair it "
+                                      "introduced (a facilitated meeting a month) unless they "
+                                      "ally earlier; 0 for one-off introductions.", "catalysts",
+                                      0, 36)
+    catalyst_tie_intensity: float = param(2.0, "contacts", "Ordinary contacts a working meeting "
+                                          "with a catalyst is worth in building its tie with an "
+                                          "organisation (relational engineering is its job).",
+                                          "catalysts", 1.0, 5.0)
     catalyst_bassins: int = param(1, "bassins", "Bassins de vie each catalyst animates (its "
                                   "area); 6 for a catalyst accompanying six territories.",
                                   "catalysts", 1, 500)

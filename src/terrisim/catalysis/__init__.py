@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..alliances import ACTIVE
-from .brokerage import introduce, transferred_trust
+from .brokerage import follow_up, introduce, transferred_trust
 from .budget import mission_days, operating_days
 from .context import TerritoryView
 from .dialogue import hold_event, listen
@@ -45,7 +45,8 @@ from .state import (
 
 __all__ = [
     "ORIGINS", "ORIGIN_LABELS", "ORIGIN_WORLD_WEIGHT", "CatalystState", "CatalystTies",
-    "Experiment", "TerritoryView", "act", "create_state", "form_pilots", "hold_event",
+    "Experiment", "TerritoryView", "act", "create_state", "follow_up", "form_pilots",
+    "hold_event",
     "in_area", "introduce", "launch_experiment", "listen", "lose_legitimacy", "mission_days",
     "operating_days", "recover_legitimacy", "renewal_probability", "run_experiments",
     "sample_area", "transferred_trust", "workshop",
@@ -108,6 +109,7 @@ def act(st: CatalystState, view: TerritoryView) -> None:
         hold_event(st, view, rng)
 
     st.intro_credit += d_intro
+    st.intro_credit -= follow_up(st, view, st.intro_credit)
     n_intro = int(st.intro_credit // s.introduction_days)
     st.intro_credit -= n_intro * s.introduction_days
     if n_intro:

@@ -23,7 +23,7 @@ Rules of :func:`introduce` (one call per month with the number of introductions 
 
 * each introduction succeeds with probability equal to the catalyst's legitimacy;
 * it starts from an organisation of its area that it knows, drawn in proportion to its trust in
-  it — with ``open_ecosystem``, organisations without any alliance are favoured
+  it — with ``open_ecosystem``, organisations never allied before are favoured
   (``OUTSIDER_PREFERENCE``, *assumption* after 003 §3.1.1: catalysts listen to "la diversité des
   dynamiques" beyond the mature clusters);
 * it looks among ``INTRODUCTION_CANDIDATES`` others it knows (trust-weighted) for one of another
@@ -33,6 +33,12 @@ Rules of :func:`introduce` (one call per month with the number of introductions 
   administrative complexity);
 * the pair is put in contact and, with ``trust_transfer``, its trust is raised to at least T₀;
   both keep up their tie with the catalyst (one unit of contact);
+* the catalyst then *accompanies* the pair for ``accompaniment_months`` (003 §3.2.3: "de
+  faciliter les rencontres jusqu'à l'accompagnement du cadrage, pilotage et évaluation des
+  partenariats"): a facilitated meeting a month (mediated, so at full speed across worlds, and
+  vouched again), until the pair allies or the accompaniment ends; each follow-up costs
+  ``FOLLOW_UP_SHARE`` of an introduction's time and comes first (:func:`follow_up`), so depth
+  is paid for in breadth;
 * an introduction slot that finds no pair is spent *prospecting*: meeting an organisation of the
   area (one unit of contact on the catalyst's tie), which is how a new catalyst gets known.
 """
@@ -46,9 +52,12 @@ from .state import CatalystState, in_area, sample_area, weighted_pick
 
 #: Candidate partners a catalyst considers per introduction (*assumption*).
 INTRODUCTION_CANDIDATES = 24
-#: Extra weight of an organisation without any alliance as the first of an introduction, when the
+#: Extra weight of an organisation never allied before as the first of an introduction, when the
 #: catalyst keeps the ecosystem open (*assumption*: twice as likely as an allied one).
 OUTSIDER_PREFERENCE = 1.0
+#: Time of a month's follow-up of an introduced pair, as a share of an introduction's
+#: (*assumption*: a shorter meeting than the first).
+FOLLOW_UP_SHARE = 0.5
 
 
 def transferred_trust(t_a: np.ndarray, t_b: np.ndarray, initial: float, transfer: float,
@@ -57,6 +66,29 @@ def transferred_trust(t_a: np.ndarray, t_b: np.ndarray, initial: float, transfer
     never below ``initial``, increasing in both broker ties, in ``transfer`` and legitimacy)."""
     share = transfer * legitimacy * np.asarray(t_a) * np.asarray(t_b)
     return initial + (1.0 - initial) * np.clip(share, 0.0, 1.0)
+
+
+def follow_up(st: CatalystState, view: TerritoryView, days: float) -> float:
+    """This month's follow-up of the pairs the catalyst accompanies (oldest first, as far as
+    ``days`` allow); returns the days spent.  Pairs that allied or whose accompaniment ended
+    are dropped."""
+    s, month = view.params, view.month
+    if len(st.follow_a) == 0:
+        return 0.0
+    rows = view.trust.find(view.trust.pair_keys(st.follow_a, st.follow_b))
+    allied = (rows >= 0) & view.trust.allied[np.maximum(rows, 0)]
+    keep = (st.follow_until >= month) & ~allied
+    st.follow_a, st.follow_b = st.follow_a[keep], st.follow_b[keep]
+    st.follow_t0, st.follow_until = st.follow_t0[keep], st.follow_until[keep]
+    cost = FOLLOW_UP_SHARE * s.introduction_days
+    n = min(len(st.follow_a), int(days // cost))
+    if n == 0:
+        return 0.0
+    a, b = st.follow_a[:n], st.follow_b[:n]
+    view.contacts.add(a, b, 1.0, st.follow_t0[:n], st.number, vouch=s.trust_transfer,
+                      mediated=True)
+    view.ties.contact(st.number, np.concatenate([a, b]), 1.0)
+    return n * cost
 
 
 def introduce(st: CatalystState, view: TerritoryView, rng: np.random.Generator, n: int) -> None:
@@ -70,7 +102,7 @@ def introduce(st: CatalystState, view: TerritoryView, rng: np.random.Generator, 
     home = in_area(st, bassin_of)
     pool, pool_w = known[home], tie[home]
     if s.open_ecosystem and len(pool):
-        pool_w = pool_w * (1.0 + OUTSIDER_PREFERENCE * (orgs.active[pool] == 0))
+        pool_w = pool_w * (1.0 + OUTSIDER_PREFERENCE * ~orgs.ever_allied[pool])
     if len(pool) < 2 or pool_w.sum() <= 0:
         _prospect(st, view, rng, n)
         return
@@ -103,6 +135,12 @@ def introduce(st: CatalystState, view: TerritoryView, rng: np.random.Generator, 
             t0 = np.full(len(a), s.initial_trust)
         view.contacts.add(a, b, 1.0, t0, st.number, vouch=s.trust_transfer)
         view.ties.contact(st.number, np.concatenate([a, b]), 1.0)
+        if s.accompaniment_months > 0:
+            st.follow_a = np.concatenate([st.follow_a, a])
+            st.follow_b = np.concatenate([st.follow_b, b])
+            st.follow_t0 = np.concatenate([st.follow_t0, t0])
+            st.follow_until = np.concatenate([
+                st.follow_until, np.full(len(a), view.month + s.accompaniment_months)])
     _prospect(st, view, rng, n - len(a))
 
 

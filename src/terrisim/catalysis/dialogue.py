@@ -76,7 +76,7 @@ def hold_event(st: CatalystState, view: TerritoryView, rng: np.random.Generator)
     newcomers = np.zeros(0, dtype=np.intp)
     if s.open_ecosystem:
         fresh = st.area_orgs[~view.orgs.ever_allied[st.area_orgs]]
-        take = min(len(fresh), int(round(OPEN_EVENT_SEATS * n_in)))
+        take = min(len(fresh), round(OPEN_EVENT_SEATS * n_in))
         newcomers = rng.choice(fresh, size=take, replace=False) if take else newcomers
     inside = np.union1d(newcomers, sample_area(st, rng, n_in - len(newcomers)))
     outside = sample_outside(st, view, rng, n_out)

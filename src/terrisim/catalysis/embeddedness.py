@@ -10,9 +10,10 @@ Rules (pure functions and one sparse table):
 
 * a catalyst's tie to an organisation starts at ``initial_trust`` on their first contact and
   grows with contact by the same law as trust between organisations (:func:`terrisim.trust.
-  reinforce`, with the rate set by ``trust_building_time``), at full speed: catalysts are
-  professionals of the common language ("ingénierie relationnelle", 003 §3.2.2) —
-  *assumption*;
+  reinforce`, with the rate set by ``trust_building_time``), at full speed — catalysts are
+  professionals of the common language ("ingénierie relationnelle", 003 §3.2.2) — and each
+  working meeting with the catalyst counts ``catalyst_tie_intensity`` ordinary contacts (its
+  relational engineering is its job): *assumption*, calibrated;
 * without contact a tie decays with the same half-life, and faded ties are forgotten.
 
 So the longer trust takes to build, the longer a catalyst needs before it can broker well: the
@@ -61,9 +62,10 @@ class CatalystTies:
         return np.where(ok, self.trust[np.minimum(pos, max(len(self.key) - 1, 0))], 0.0)
 
     def update(self, initial: float, rate: float, decay_factor: float, forget_below: float,
-               decays: bool = True, forget: bool = False) -> None:
-        """Apply the month's contacts: new ties start at ``initial``, contacted ties grow,
-        the others decay (if ``decays``); faded ties are dropped when ``forget``."""
+               decays: bool = True, forget: bool = False, intensity: float = 1.0) -> None:
+        """Apply the month's contacts (each worth ``intensity`` ordinary contacts): new ties
+        start at ``initial``, contacted ties grow, the others decay (if ``decays``); faded ties
+        are dropped when ``forget``."""
         parts, self._parts = self._parts, []
         if parts:
             keys = np.concatenate([p[0] for p in parts])
@@ -80,7 +82,7 @@ class CatalystTies:
                 self.key = merged[order]
                 self.trust = np.concatenate([self.trust, np.full(len(new), initial)])[order]
             rows = np.searchsorted(self.key, uk)
-            updated = reinforce(self.trust[rows], contact, rate)
+            updated = reinforce(self.trust[rows], contact * intensity, rate)
             if decays:
                 self.trust *= decay_factor
             self.trust[rows] = updated

@@ -22,7 +22,8 @@ Rules:
   form); the commune joins if its mayor holds experiments as a priority (survey Q8), else with
   ``secondary_role_factor``;
 * :func:`workshop` — each month members meet in co-development workshops (``workshop_intensity``
-  units of contact for every cross-world pair, scaled by the time the catalyst can give), firms
+  units of contact for every cross-world pair, scaled by the time the catalyst can give;
+  facilitated, so at full speed across worlds), firms
   get involved, everybody learns the common language, and every member keeps up a tie with the
   catalyst — one collective work session;
 * :func:`form_pilots` — member pairs of different worlds at the alliance threshold, both
@@ -75,7 +76,7 @@ def workshop(st: CatalystState, e: Experiment, view: TerritoryView, effort: floa
         return
     if len(e.pair_a):
         view.contacts.add(e.pair_a, e.pair_b, s.workshop_intensity * effort, s.initial_trust,
-                          e.catalyst)
+                          e.catalyst, mediated=True)
     view.mark_workshop(e.members, effort)
     view.ties.contact(st.number, e.members, s.workshop_intensity * effort)
     st.sessions += 1

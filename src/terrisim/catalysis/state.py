@@ -79,6 +79,11 @@ class CatalystState:
     introductions: int = 0
     sessions: int = 0                # collective work sessions (workshop months) held
     interviews: int = 0              # listening interviews
+    # pairs it introduced and still accompanies: partners, trust it vouched, last month
+    follow_a: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    follow_b: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    follow_t0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    follow_until: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def bassin(self) -> int:
