@@ -46,20 +46,25 @@ class ContactBuffer:
         trust is also raised to at least ``trust0`` if they already knew each other; a
         ``mediated`` contact builds trust at full speed across worlds.
         """
-        n = len(a)
-        if n == 0:
+        if len(a) == 0:
             return
-        t0 = np.broadcast_to(np.asarray(trust0, dtype=float), (n,))
         self.parts.append((np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp),
-                           np.full(n, intensity), t0, np.full(n, broker, dtype=np.int16),
-                           np.full(n, vouch), np.full(n, mediated)))
+                           float(intensity), trust0, int(broker), bool(vouch), bool(mediated)))
 
     def drain(self) -> tuple[np.ndarray, ...]:
         """All contacts of the month as arrays (a, b, intensity, trust0, broker, vouch,
-        mediated)."""
+        mediated); scalars of each part are expanded here, once."""
         parts, self.parts = self.parts, []
         if not parts:
             z = np.zeros(0, dtype=np.intp)
             return (z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int16),
                     np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
-        return tuple(np.concatenate([p[k] for p in parts]) for k in range(7))
+        sizes = np.array([len(p[0]) for p in parts])
+
+        def spread(k: int, dtype: type) -> np.ndarray:
+            return np.repeat(np.array([p[k] for p in parts], dtype=dtype), sizes)
+
+        t0 = np.concatenate([np.broadcast_to(np.asarray(p[3], dtype=float), (len(p[0]),))
+                             for p in parts])
+        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                spread(2, float), t0, spread(4, np.int16), spread(5, bool), spread(6, bool))

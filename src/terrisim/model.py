@@ -327,7 +327,7 @@ class TerritoryModel(Model):
         a, b = spontaneous(self.kernel, s, self.rng_for("encounters"))
         self.tally.encounters = len(a)
         self.contacts.add(a, b, 1.0, s.initial_trust, -1)
-        a, b = tiers_lieux_visits(self.kernel, self.rng_for("encounters", 1))
+        a, b = tiers_lieux_visits(self.kernel, self.rng_for("encounters"))
         self.tally.encounters += len(a)
         self.contacts.add(a, b, 1.0, s.initial_trust, -1)
         self._maintenance_contacts()
@@ -339,7 +339,7 @@ class TerritoryModel(Model):
         for e in self.experiments:   # pilot projects first: members ally within the experiment
             if e.end > self.month:
                 catalysis.form_pilots(self.catalysts[e.catalyst], e, self,
-                                      self.rng_for("experiments", e.number))
+                                      self.rng_for("experiments"))
         self._form_alliances()
         self._learn_and_relieve()
         indicators.update_stages(self)
@@ -553,7 +553,7 @@ class TerritoryModel(Model):
         the end of their experiment (its time of local projects, seed 000).
         """
         s, orgs, tt = self.params, self.orgs, self.trust
-        rng = self.rng_for("alliances", 1 + int(pilot))
+        rng = self.rng_for("alliances")
         trust = tt.trust[rows]
         pair = world_pair_index(orgs.world[a], orgs.world[b])
         mature_a = np.where(orgs.world[a] == ECONOMIC, orgs.ladder[a] >= INVOLVED, orgs.aware[a])

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..alliances import resolve_capacity
 from ..domains import BITS, N_DOMAINS, from_mask
+from ..mayors import EXPERIMENTS
 from ..organisations import ASSOCIATIVE, ECONOMIC, PUBLIC
 from .context import TerritoryView
 from .dialogue import listen
@@ -109,7 +110,7 @@ def launch_experiment(st: CatalystState, view: TerritoryView,
     weight = 0.1 + view.ties.trust_with(st.number, pool)
     size = min(len(pool), s.experiment_group)
     members = rng.choice(pool, size=size, replace=False, p=weight / weight.sum())
-    join = orgs.priorities[commune, 4] or rng.random() < s.secondary_role_factor
+    join = orgs.priorities[commune, EXPERIMENTS] or rng.random() < s.secondary_role_factor
     if join and commune not in members:
         members = np.append(members, commune)
     members = members.astype(np.intp)

@@ -27,29 +27,57 @@ ABLATIONS: dict[str, tuple[dict[str, object], str, str]] = {
                              "mises en relation par les catalyseurs"),
     "experiment_mission": ({"experiment_mission": False}, "catalysts' collective experiments",
                            "expérimentations collectives des catalyseurs"),
+    "trust_transfer": ({"trust_transfer": False}, "trust transfer by catalysts",
+                       "transfert de confiance par les catalyseurs"),
+    "accompaniment": ({"accompaniment_months": 0}, "accompaniment of introduced pairs",
+                      "accompagnement des binômes mis en relation"),
+    "inter_territorial": ({"inter_territorial": False}, "inter-territorial brokerage",
+                          "mise en relation inter-territoriale"),
+    "funder_review": ({"funder_review": False}, "the funder's decision",
+                      "la décision du financeur"),
+    "operator_drift": ({"operator_drift": False}, "operator drift",
+                       "dérive vers le rôle d'opérateur"),
+    "mayor_profiles": ({"mayor_profiles": False}, "differences between mayor profiles",
+                       "différences entre profils de maires"),
+    "public_bodies": ({"public_bodies": False}, "public bodies beyond communes",
+                      "acteurs publics autres que les communes"),
+    "club_closure": ({"club_closure": False}, "closure of mature clusters",
+                     "fermeture des communautés concentrées"),
+    "open_ecosystem": ({"open_ecosystem": False}, "openness kept by catalysts and public actors",
+                       "ouverture entretenue par catalyseurs et acteurs publics"),
     "cross_world_penalty": ({"cross_world_penalty": False}, "slower trust across worlds",
                             "confiance plus lente entre mondes"),
     "trust_decay": ({"trust_decay": False}, "trust decay without contact",
                     "érosion de la confiance sans contact"),
     "failure_trust_loss": ({"failure_trust_loss": False}, "trust lost on failure",
                            "confiance perdue après un échec"),
+    "fragility_feedback": ({"fragility_feedback": False}, "relief of fragility by alliances",
+                           "réduction des fragilités par les alliances"),
     "terrain": ({"terrain": False}, "mountain terrain", "relief de montagne"),
     "tiers_lieux": ({"tiers_lieux": False}, "tiers-lieux", "tiers-lieux"),
-    "operator_drift": ({"operator_drift": False}, "operator drift",
-                       "dérive vers le rôle d'opérateur"),
+    "spinup": ({"spinup_months": 0}, "the spin-up (inherited fabric)",
+               "la mise en route (tissu hérité)"),
     "catalysts": ({"n_catalysts": 0}, "all catalysts", "tous les catalyseurs"),
 }
 
 
 def is_active(name: str, s: Scenario) -> bool:
     """Does the mechanism play any role in scenario ``s`` (else its ablation changes nothing)?"""
+    catalyst_mechanisms = ("trust_transfer", "inter_territorial", "funder_review",
+                           "operator_drift")
     if name == "terrain":
         return s.terrain and s.mountain_share > 0 and s.mountain_accessibility < 1
     if name == "tiers_lieux":
         return s.tiers_lieux and s.n_tiers_lieux > 0
     if name == "catalysts":
         return s.n_catalysts > 0
-    if name.endswith("_mission") or name == "operator_drift":
+    if name == "accompaniment":
+        return s.n_catalysts > 0 and s.introduction_mission and s.accompaniment_months > 0
+    if name == "spinup":
+        return s.spinup_months > 0
+    if name == "club_closure":
+        return s.club_closure and s.closure_strength > 0
+    if name.endswith("_mission") or name in catalyst_mechanisms:
         return s.n_catalysts > 0 and bool(getattr(s, name))
     return bool(getattr(s, name))
 
