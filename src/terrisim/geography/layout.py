@@ -110,22 +110,32 @@ def partition(cells: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
 
 def _cut(region: np.ndarray, n_a: int, min_a: int, min_b: int
          ) -> tuple[np.ndarray, np.ndarray]:
-    """Cut a connected region across its longer side into a first part of about ``n_a`` cells
-    and the rest, both connected and holding at least ``min_a`` / ``min_b`` cells."""
+    """Cut a connected region into a first part of about ``n_a`` cells and the rest, both
+    connected and holding at least ``min_a`` / ``min_b`` cells.
+
+    The cut runs across the region's longer side; when repairing connectivity moves many
+    cells (a cut across a U-shaped region separates its arms), the other side and a
+    breadth-first order (whose first part is a ball, connected by construction) are tried,
+    and the split closest to ``n_a`` wins."""
     span = region.max(axis=0) - region.min(axis=0)
-    axis = 0 if span[0] >= span[1] else 1
-    order = np.lexsort((region[:, 1 - axis], region[:, axis]))
-    first = np.zeros(len(region), dtype=bool)
-    first[order[:n_a]] = True
-    first = _connected_split(region, first)
-    if first.sum() < min_a or (~first).sum() < min_b:
-        # a very irregular region: fall back on a breadth-first order, which keeps both
-        # parts connected by construction (the first part is a BFS ball, the rest is what
-        # remains around it, re-joined by the same repair)
+    longer = 0 if span[0] >= span[1] else 1
+    best, best_err = None, None
+    for attempt in ("long", "short", "bfs"):
+        if attempt == "bfs":
+            order = _bfs_order(region)
+        else:
+            axis = longer if attempt == "long" else 1 - longer
+            order = np.lexsort((region[:, 1 - axis], region[:, axis]))
         first = np.zeros(len(region), dtype=bool)
-        first[_bfs_order(region)[:n_a]] = True
+        first[order[:n_a]] = True
         first = _connected_split(region, first)
-    return region[first], region[~first]
+        k = int(first.sum())
+        err = abs(k - n_a) + (len(region) if k < min_a or len(region) - k < min_b else 0)
+        if best_err is None or err < best_err:
+            best, best_err = first, err
+        if err <= max(1, 0.02 * len(region)):
+            break
+    return region[best], region[~best]
 
 
 def _connected_split(region: np.ndarray, first: np.ndarray) -> np.ndarray:
