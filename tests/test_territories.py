@@ -150,3 +150,25 @@ def test_small_real_territory_runs_end_to_end(tmp_path):
 
     df = pd.read_parquet(tmp_path / "out" / "indicators.parquet")
     assert len(df) == 13 and df["alliances_formed_total"].iloc[-1] > 0
+
+
+def test_scenario_too_big_for_memory_is_refused_before_allocating(monkeypatch):
+    import resource
+    import time
+
+    from terrisim.footprint import ENV_LIMIT, MemoryRefused, estimate
+
+    france = Scenario(territory="france", cell_km=1.0, n_catalysts=350)
+    assert estimate(france).total > 10e9
+    monkeypatch.setenv(ENV_LIMIT, "4GB")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    with pytest.raises(MemoryRefused) as err:
+        TerritoryModel(scenario=france, rng=1)
+    assert time.perf_counter() - start < 2.0
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 200_000          # nothing of the 5 million organisations was built
+    msg = str(err.value)
+    assert "france" in msg and "GB" in msg and ENV_LIMIT in msg and "\n" not in msg
+    # the same limit lets a small territory through
+    TerritoryModel(scenario=small(), rng=1)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import UserError
 from .data import AdminData, load
-from .layout import area_weight, partition, rasterise
+from .layout import area_weight, grid_shape, partition, rasterise
 from .outlines import outlines_km
 
 # -- national ratios (each figure with its source; see docs/territories.md) ---------------------
@@ -169,13 +169,19 @@ def national_population() -> int:
 
 
 def derived_parameters(spec: str, cell_km: float) -> dict[str, int]:
-    """Scenario values fixed by the real territory (:data:`DERIVED`)."""
-    layout = real_layout(spec, cell_km)
-    pop = int(layout.population.sum())
-    ratio = pop / national_population()
-    return {"width": layout.width, "height": layout.height, "n_communes": layout.n_communes,
-            "n_bassins": int(layout.bassin.max()) + 1,
-            "n_regions": int(layout.region_of_bassin.max()) + 1,
+    """Scenario values fixed by the real territory (:data:`DERIVED`), without laying it out
+    (cheap: a scenario can be loaded and its memory estimated before anything is built)."""
+    data, sel = load(), select(spec)
+    idx = sel.communes
+    polys = outlines_km()
+    (width, height), _ = grid_shape({d: polys[d] for d in set(data.departement[idx])},
+                                    cell_km)
+    ratio = sel.population / national_population()
+    parts = {(d, e or c) for d, e, c in zip(data.departement[idx].tolist(),
+                                             data.epci[idx].tolist(), data.code[idx].tolist(),
+                                             strict=True)}
+    return {"width": width, "height": height, "n_communes": len(idx),
+            "n_bassins": len(parts), "n_regions": len(set(data.region[idx].tolist())),
             "n_firms": round(sum(ENTERPRISES_2017.values()) * ratio),
             "n_associations": round(ASSOCIATIONS_2017 * ratio)}
 

@@ -41,10 +41,7 @@ def rasterise(polys: dict[str, tuple[np.ndarray, ...]], cell_km: float
     origin_km)``.  A cell belongs to the smallest outline containing its centre (an enclave
     wins over the département around it); each département keeps its largest piece."""
     codes = sorted(polys)
-    allp = np.concatenate([p for c in codes for p in polys[c]])
-    origin = np.floor(allp.min(axis=0) / cell_km) * cell_km - cell_km
-    top = allp.max(axis=0)
-    w, h = (np.ceil((top - origin) / cell_km).astype(int) + 1).tolist()
+    (w, h), origin = grid_shape(polys, cell_km)
     label = np.full((w, h), -1, dtype=np.int32)
     best = np.full((w, h), np.inf)
     for k, code in enumerate(codes):
@@ -68,6 +65,17 @@ def rasterise(polys: dict[str, tuple[np.ndarray, ...]], cell_km: float
     for k in range(len(codes)):
         _keep_largest_piece(label, k)
     return label, codes, origin
+
+
+def grid_shape(polys: dict[str, tuple[np.ndarray, ...]], cell_km: float
+               ) -> tuple[tuple[int, int], np.ndarray]:
+    """Grid size ``(width, height)`` covering the outlines with a one-cell margin, and the
+    position (km) of its lower-left corner."""
+    allp = np.concatenate([p for c in sorted(polys) for p in polys[c]])
+    origin = np.floor(allp.min(axis=0) / cell_km) * cell_km - cell_km
+    top = allp.max(axis=0)
+    w, h = (np.ceil((top - origin) / cell_km).astype(int) + 1).tolist()
+    return (int(w), int(h)), origin
 
 
 def _keep_largest_piece(label: np.ndarray, k: int) -> None:
