@@ -172,3 +172,28 @@ def test_scenario_too_big_for_memory_is_refused_before_allocating(monkeypatch):
     assert "france" in msg and "GB" in msg and ENV_LIMIT in msg and "\n" not in msg
     # the same limit lets a small territory through
     TerritoryModel(scenario=small(), rng=1)
+
+
+def test_outputs_by_departement_region_and_commune(tmp_path):
+    from terrisim.geography.outputs import AreaRecorder
+    from terrisim.simulate import run_simulation
+
+    s = Scenario(territory="departement:90,25", cell_km=1.0, n_catalysts=1, n_tiers_lieux=2,
+                 steps=12)
+    recorder = AreaRecorder(s, "firms_partnered")
+    df = run_simulation(s, seed=3, observe=recorder)
+    paths = recorder.write(tmp_path, s, 3)
+    import pandas as pd
+
+    areas = pd.read_parquet(paths["areas"])
+    assert set(areas["month"]) == {0, 12}
+    last = areas[areas["month"] == 12].set_index(["level", "code", "indicator"])["value"]
+    region = last[("region", "27", "firms_partnered")]   # Bourgogne-Franche-Comté holds both
+    assert region == pytest.approx(df["firms_partnered"].iloc[-1])
+    communes = pd.read_parquet(paths["communes"])
+    assert len(communes) == s.n_communes
+    deps = communes.groupby("departement")["population"].sum()
+    assert set(deps.index) == {"25", "90"}
+    # a département's share is over its firms: weight communes by their firms to get it back
+    assert 0 < last[("departement", "90", "firms_partnered")] < 1
+    assert paths["map"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

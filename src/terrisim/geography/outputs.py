@@ -159,8 +159,50 @@ def draw_map(model: TerritoryModel, indicator: str, path: Path) -> Path:
         bar.ax.set_yticklabels([STAGE_LABELS[s][0] for s in STAGES], fontsize=8)
     else:
         fig.colorbar(shown, ax=ax, fraction=0.035, pad=0.01)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+class AreaRecorder:
+    """Collects a real territory's outputs during a run (``observe`` of
+    :func:`terrisim.simulate.run_simulation`): the area table every year, at the mayors' survey
+    (October 2016) and at the end; the commune table and the map at the end."""
+
+    def __init__(self, scenario, map_indicator: str = "stage") -> None:
+        self.steps = scenario.steps
+        survey = (2016 - scenario.start_year) * 12 + 9
+        self.months = {0, self.steps, *range(12, self.steps + 1, 12)}
+        if 0 <= survey <= self.steps:
+            self.months.add(survey)
+        self.map_indicator = map_indicator
+        self.frames: list[pd.DataFrame] = []
+        self.communes: pd.DataFrame | None = None
+        self.map_png: bytes | None = None
+
+    def __call__(self, model: TerritoryModel) -> None:
+        if model.month in self.months:
+            self.frames.append(area_table(model))
+        if model.month == self.steps:
+            self.communes = commune_table(model)
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                png = draw_map(model, self.map_indicator, Path(tmp) / "map.png")
+                self.map_png = png.read_bytes()
+
+    def write(self, out: Path, scenario, seed: int) -> dict[str, Path]:
+        """Write ``areas.parquet``, ``communes.parquet`` and ``map-<indicator>.png``."""
+        from ..simulate import atomic_write_bytes, provenance, write_parquet
+        from .data import data_versions
+
+        meta = provenance(scenario, seed, data=data_versions())
+        paths = {"areas": out / "areas.parquet", "communes": out / "communes.parquet",
+                 "map": out / f"map-{self.map_indicator}.png"}
+        write_parquet(pd.concat(self.frames, ignore_index=True), paths["areas"], meta)
+        if self.communes is not None:
+            write_parquet(self.communes, paths["communes"], meta)
+        if self.map_png is not None:
+            atomic_write_bytes(paths["map"], self.map_png)
+        return paths
