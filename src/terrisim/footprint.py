@@ -125,3 +125,11 @@ def check_fits(s: Scenario) -> Estimate:
             f"machine can give it; use a smaller territory, fewer neighbour_candidates, or "
             f"set {ENV_LIMIT} if you know better")
     return est
+
+
+def workers_that_fit(s: Scenario, requested: int | None) -> int:
+    """Processes that can run ``s`` at once in memory (at least one: a single run is checked
+    by :func:`check_fits` itself), at most ``requested`` (default: all cores)."""
+    cores = requested or os.cpu_count() or 1
+    fit = int(available_memory() * HEADROOM // max(estimate(s).total, 1.0))
+    return max(1, min(cores, fit))
