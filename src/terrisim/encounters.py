@@ -12,13 +12,13 @@ encounters, never with the number of pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from .organisations import Organisations
+from .progress import report
 from .scenario import Scenario
 from .territory import Territory
 
@@ -47,10 +47,9 @@ KERNEL_CHUNK = 200_000
 
 
 def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
-                 rng: np.random.Generator,
-                 progress: Callable[[int, int], None] | None = None) -> EncounterKernel:
+                 rng: np.random.Generator) -> EncounterKernel:
     """Candidate lists and weights for scenario ``s`` (built once per run, in chunks of
-    organisations; ``progress(done, total)`` after each chunk)."""
+    organisations, reporting progress after each)."""
     n = orgs.n
     # jitter inside the cell so that organisations sharing a cell are at distinct points
     pts = np.stack([orgs.x + rng.random(n), orgs.y + rng.random(n)], axis=1)
@@ -74,8 +73,7 @@ def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
         np.cumsum(w, axis=1, out=cum[lo:hi])
         neighbours[lo:hi] = idx
         guide[lo:hi] = guide_table(cum[lo:hi])
-        if progress is not None:
-            progress(hi, n)
+        report("encounter kernel", hi, n)
     rate = s.encounter_rate * orgs.activity
 
     if s.tiers_lieux and len(t.tiers_lieux):

@@ -84,12 +84,32 @@ def run_main(args: argparse.Namespace) -> int:
     need = estimate(scenario)
     if need.total > 2e9:
         print(f"memory: {need.describe()}", file=sys.stderr)
-    bar = tqdm(total=scenario.steps, unit="month", desc=f"{scenario.name} seed {seed}",
-               disable=args.quiet, file=sys.stderr, leave=False)
+    from .progress import reporting
+
+    setup = tqdm(total=1, desc="set-up", disable=args.quiet, file=sys.stderr, leave=False)
+
+    def on_setup(phase: str, done: int, total: int) -> None:
+        setup.set_description(f"set-up: {phase}")
+        setup.total = total
+        setup.n = done
+        setup.refresh()
+
+    bar = None
+
+    def on_step(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            setup.close()
+            bar = tqdm(total=total, unit="month", desc=f"{scenario.name} seed {seed}",
+                       disable=args.quiet, file=sys.stderr, leave=False, initial=done - 1)
+        bar.update(1)
+
     start = time.perf_counter()
-    df = run_simulation(scenario, seed, on_step=lambda done, total: bar.update(1),
-                        observe=areas)
-    bar.close()
+    with reporting(on_setup):
+        df = run_simulation(scenario, seed, on_step=on_step, observe=areas)
+    setup.close()
+    if bar is not None:
+        bar.close()
     elapsed = time.perf_counter() - start
     paths = write_run(df, out, scenario, seed, source=str(args.scenario))
     if areas is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UserError
+from ..progress import report
 from .data import AdminData, load
 from .layout import area_weight, grid_shape, partition, rasterise
 from .outlines import outlines_km
@@ -254,6 +255,7 @@ def real_layout(spec: str, cell_km: float) -> RealLayout:
     bassin = np.zeros(len(idx), dtype=np.int32)
     bassin_dep: list[str] = []
     for k, dep in enumerate(codes):
+        report("layout of the communes", k, len(codes))
         cells = np.argwhere(label == k)
         members = np.flatnonzero(dep_of == dep)
         if len(cells) < len(members):
@@ -268,6 +270,7 @@ def real_layout(spec: str, cell_km: float) -> RealLayout:
             bassin_dep.append(dep)
             for c, cc in zip(g, partition(block, weight[g]), strict=True):
                 commune_of_cell[cc[:, 0], cc[:, 1]] = c
+    report("layout of the communes", len(codes), len(codes))
     centres = _centres(commune_of_cell, len(idx))
     region_codes = tuple(sorted(set(data.region[idx].tolist())))
     region_of_bassin = np.array([region_codes.index(data.departement_region[d])
