@@ -30,8 +30,10 @@ class OccupiedGrid(OrthogonalVonNeumannGrid):
                  random: Random) -> None:
         super().__init__((1, 1), torus=False, random=random)   # Mesa's set-up, one cell
         self.dimensions = tuple(int(d) for d in dimensions)
-        coords = [tuple(c) for c in np.unique(np.asarray(occupied, dtype=np.int64),
-                                              axis=0).tolist()]
+        occupied = np.asarray(occupied, dtype=np.int64)
+        height = self.dimensions[1]
+        flat = np.unique(occupied[:, 0] * height + occupied[:, 1])   # (a row-wise unique is
+        coords = zip((flat // height).tolist(), (flat % height).tolist(), strict=True)  # slow)
         self._cells = {c: self.cell_klass(c, capacity=None, random=self.random)
                        for c in coords}
         self._celllist = list(self._cells.values())
