@@ -64,7 +64,7 @@ def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
         hi = min(lo + KERNEL_CHUNK, n)
         rows = np.arange(lo, hi)
         if k >= 2:
-            dist, idx = tree.query(pts[lo:hi], k=k)
+            dist, idx = tree.query(pts[lo:hi], k=k, workers=-1)   # same result, all cores
             dist, idx = dist.reshape(hi - lo, k), idx.reshape(hi - lo, k)
         else:
             dist, idx = np.zeros((hi - lo, 1)), rows[:, None]
