@@ -42,7 +42,7 @@ def test_grouped_and_flat_files_and_base_inheritance(tmp_path: Path) -> None:
     ("text", "key", "fragment"),
     [
         ("trust_buildng_time = 12\n", "trust_buildng_time", "did you mean 'trust_building_time'"),
-        ("n_firms = 'many'\n", "n_firms", "an integer from 0 to 500000"),
+        ("n_firms = 'many'\n", "n_firms", "an integer from 0 to 20000000"),
         ("trust_building_time = -3\n", "trust_building_time", "from 1 to 120 months"),
         ("operator_drift = 1\n", "operator_drift", "true or false"),
         ("catalyst_origin = 'martian'\n", "catalyst_origin", '"public"'),

@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "app": ("terrisim.app.command", "serve the interactive browser app (French/English)"),
     "validate": ("terrisim.validation.command",
                  "check a scenario against the observed patterns of the sources"),
+    "territory": ("terrisim.geography.command",
+                  "write a scenario for a real French territory (département, region, EPCI…)"),
     "calibrate": ("terrisim.validation.calibrate",
                   "rank a calibration sweep against the patterns and confirm the best points"),
 }

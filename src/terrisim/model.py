@@ -52,10 +52,12 @@ from .contacts import ContactBuffer
 from .domains import from_mask
 from .encounters import build_kernel, spontaneous, tiers_lieux_visits
 from .events import EventLog
+from .footprint import check_fits
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .mayors import INNOVATION, PARTNERSHIPS, PROFILE_TRAITS, TRAITS, monthly_plan, role_rates
 from .organisations import ECONOMIC, EPCI_BODY, PUBLIC, build_organisations, members_by_commune
 from .scenario import Scenario
+from .space import model_grid
 from .streams import Streams
 from .territory import (
     build_territory,
@@ -141,6 +143,7 @@ class TerritoryModel(Model):
             raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
         if overrides:
             params = params.replace(**overrides)
+        check_fits(params)   # refuse a run that would not fit in memory, before allocating
         seed = seed_of(rng)
         super().__init__(rng=seed)
         self.seed = seed
@@ -150,11 +153,11 @@ class TerritoryModel(Model):
         self.month = -s.spinup_months
 
         self.territory = build_territory(s, self.streams.get("territory"))
-        self.grid = OrthogonalVonNeumannGrid((s.width, s.height), torus=False,
-                                             random=self.random)
+        self.orgs = build_organisations(s, self.territory, self.streams.get("organisations"))
+        # Mesa cells only where an agent sits (terrisim.space: same model, far less memory)
+        self.grid = model_grid(s.width, s.height, self.orgs.x, self.orgs.y, self.random)
         set_layer(self.grid, "commune", self.territory.commune_of_cell)
         set_layer(self.grid, "mountain", self.territory.mountain)
-        self.orgs = build_organisations(s, self.territory, self.streams.get("organisations"))
         self.kernel = build_kernel(s, self.territory, self.orgs, self.streams.get("kernel"))
         self.members, self.member_start = members_by_commune(self.orgs,
                                                              self.territory.n_communes)

@@ -125,7 +125,11 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
 
     # Location: a commune drawn by attractiveness (towns weigh more, with noise), then a cell of
     # that commune, pulled towards its centre (*assumption*).
-    weight = np.where(t.is_town, TOWN_WEIGHT, 1.0) * rng.lognormal(0.0, s.size_spread, size=c)
+    if t.org_weight is None:
+        weight = np.where(t.is_town, TOWN_WEIGHT, 1.0) * rng.lognormal(0.0, s.size_spread,
+                                                                       size=c)
+    else:   # a real territory: in proportion to population (docs/territories.md)
+        weight = t.org_weight.astype(float)
     weight /= weight.sum()
     placed = rng.choice(c, size=nf + na, p=weight)
     owner = t.commune_of_cell.ravel()

@@ -50,6 +50,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="output directory (default: "
                    "results/run-<scenario>-seed<seed>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--map", metavar="INDICATOR", default="stage", help="real territories: the "
+                   "indicator mapped by commune at the end (default: stage; see "
+                   "docs/territories.md)")
 
 
 def run_main(args: argparse.Namespace) -> int:
@@ -68,15 +71,54 @@ def run_main(args: argparse.Namespace) -> int:
     if seed < 0:
         raise UserError(f"--seed must be a non-negative integer (got {seed})")
     out = args.out or Path("results") / f"run-{scenario.name}-seed{seed}"
-    bar = tqdm(total=scenario.steps, unit="month", desc=f"{scenario.name} seed {seed}",
-               disable=args.quiet, file=sys.stderr, leave=False)
+    areas = None
+    if scenario.territory:
+        from .geography.outputs import MAP_INDICATORS, AreaRecorder
+
+        if args.map not in MAP_INDICATORS:
+            raise UserError(f"--map must be one of {', '.join(MAP_INDICATORS)} "
+                            f"(got {args.map!r})")
+        areas = AreaRecorder(scenario, args.map)
+    from .footprint import estimate
+
+    need = estimate(scenario)
+    if need.total > 2e9:
+        print(f"memory: {need.describe()}", file=sys.stderr)
+    from .progress import reporting
+
+    setup = tqdm(total=1, desc="set-up", disable=args.quiet, file=sys.stderr, leave=False)
+
+    def on_setup(phase: str, done: int, total: int) -> None:
+        setup.set_description(f"set-up: {phase}")
+        setup.total = total
+        setup.n = done
+        setup.refresh()
+
+    bar = None
+
+    def on_step(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            setup.close()
+            bar = tqdm(total=total, unit="month", desc=f"{scenario.name} seed {seed}",
+                       disable=args.quiet, file=sys.stderr, leave=False, initial=done - 1)
+        bar.update(1)
+
     start = time.perf_counter()
-    df = run_simulation(scenario, seed, on_step=lambda done, total: bar.update(1))
-    bar.close()
+    with reporting(on_setup):
+        df = run_simulation(scenario, seed, on_step=on_step, observe=areas)
+    setup.close()
+    if bar is not None:
+        bar.close()
     elapsed = time.perf_counter() - start
     paths = write_run(df, out, scenario, seed, source=str(args.scenario))
+    if areas is not None:
+        paths.update(areas.write(out, scenario, seed))
     print(summary_table(df, scenario, seed, elapsed))
     print(f"\nindicators: {paths['parquet']}  {paths['csv']}")
+    if areas is not None:
+        print(f"by département and region: {paths['areas']}; by commune: "
+              f"{paths['communes']}; map: {paths['map']}")
     print(f"scenario and provenance: {paths['scenario']}  {paths['provenance']}")
     return 0
 

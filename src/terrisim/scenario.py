@@ -140,15 +140,21 @@ class Scenario:
                                "simulation", 0, 240)
 
     # -- territory --------------------------------------------------------------------------
-    width: int = param(60, "cells", "Width of the territory grid.", "territory", 10, 600)
-    height: int = param(60, "cells", "Height of the territory grid.", "territory", 10, 600)
+    territory: str = param("", "-", "Real French territory to build from the administrative "
+                           "data: departement:CODE[,CODE…], region:CODE, epci:SIREN, "
+                           "massif-central or france (empty: a synthetic territory). It fixes "
+                           "width, height, n_communes, n_bassins, n_regions, n_firms and "
+                           "n_associations, replacing any value given for them "
+                           "(docs/territories.md).", "territory")
+    width: int = param(60, "cells", "Width of the territory grid.", "territory", 10, 5000)
+    height: int = param(60, "cells", "Height of the territory grid.", "territory", 10, 5000)
     cell_km: float = param(0.5, "km", "Side of one grid cell.", "territory", 0.1, 5.0)
     n_communes: int = param(40, "communes", "Number of communes (one mayor each).", "territory",
-                            1, 5000)
+                            1, 50000)
     n_bassins: int = param(4, "bassins", "Number of bassins de vie (living areas) grouping the "
-                           "communes.", "territory", 1, 500)
+                           "communes.", "territory", 1, 5000)
     n_regions: int = param(1, "regions", "Number of administrative regions the bassins fall in.",
-                           "territory", 1, 50)
+                           "territory", 1, 100)
     town_share: float = param(0.15, "fraction", "Share of communes that are small towns "
                               "attracting most firms and associations.", "territory", 0.0, 1.0)
     size_spread: float = param(0.94, "log-sd", "Spread of communes' attractiveness for "
@@ -159,7 +165,7 @@ class Scenario:
     mountain_accessibility: float = param(0.5, "factor", "Encounter-rate multiplier for actors "
                                           "located in mountain cells.", "territory", 0.05, 1.0)
     n_tiers_lieux: int = param(2, "places", "Number of tiers-lieux (third places) that raise "
-                               "encounters around them.", "territory", 0, 500)
+                               "encounters around them.", "territory", 0, 10000)
     tiers_lieu_radius_km: float = param(4.0, "km", "Catchment radius of a tiers-lieu.",
                                         "territory", 0.5, 50.0)
     tiers_lieu_visit_rate: float = param(0.15, "visits/month", "Monthly probability that an "
@@ -179,9 +185,10 @@ class Scenario:
                                      "territory", 0.0, 0.5)
 
     # -- firms and associations -------------------------------------------------------------
-    n_firms: int = param(1500, "firms", "Number of firms (TPE, PME, ETI).", "actors", 0, 500000)
+    n_firms: int = param(1500, "firms", "Number of firms (TPE, PME, ETI).", "actors", 0,
+                         20_000_000)
     n_associations: int = param(500, "associations", "Number of associations (non-profits).",
-                                "actors", 0, 200000)
+                                "actors", 0, 10_000_000)
     share_pme: float = param(0.12, "fraction", "Share of firms that are PME (SMEs); the rest are "
                              "TPE except ETI.", "actors", 0.0, 1.0)
     share_eti: float = param(0.02, "fraction", "Share of firms that are ETI (mid-size).",
@@ -487,7 +494,25 @@ class Scenario:
         specs = self.specs()
         for name, spec in specs.items():
             object.__setattr__(self, name, spec.check(getattr(self, name), "scenario"))
+        self._apply_territory("scenario")
         self._check_consistency("scenario")
+
+    def _apply_territory(self, source: str) -> None:
+        """A real territory fixes the grid, communes, bassins, regions, firms and associations
+        (from the administrative data; :mod:`terrisim.geography`)."""
+        if not self.territory:
+            return
+        from .errors import UserError
+        from .geography.build import derived_parameters, normalise
+
+        try:
+            spec = normalise(self.territory)
+            derived = derived_parameters(spec, self.cell_km)
+        except UserError as exc:
+            raise ScenarioError(source, "territory", str(exc)) from None
+        object.__setattr__(self, "territory", spec)
+        for name, value in derived.items():
+            object.__setattr__(self, name, self.specs()[name].check(value, source))
 
     def _check_consistency(self, source: str) -> None:
         """Cross-parameter rules that single ranges cannot express."""
@@ -601,6 +626,7 @@ def scenario_from_mapping(data: dict[str, Any], source: str = "scenario") -> Sce
     scenario = Scenario.__new__(Scenario)
     for name, spec in specs.items():
         object.__setattr__(scenario, name, values.get(name, spec.default))
+    scenario._apply_territory(source)
     scenario._check_consistency(source)
     return scenario
 

@@ -25,19 +25,26 @@ DEFAULT_SEED = 42
 
 
 def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
-                   on_step: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                   on_step: Callable[[int, int], None] | None = None,
+                   observe: Callable[[Any], None] | None = None) -> pd.DataFrame:
     """Run ``scenario`` with ``seed`` and return one row of indicators per month (0 … steps).
 
-    ``on_step(done, total)`` is called after every month (for progress bars).
+    ``on_step(done, total)`` is called after every month (for progress bars);
+    ``observe(model)`` after set-up and after every month (for outputs beyond the indicators,
+    e.g. by département).
     """
     from .model import TerritoryModel
 
     model = TerritoryModel(scenario=scenario, rng=seed)
     total = scenario.steps if steps is None else steps
+    if observe is not None:
+        observe(model)
     for done in range(1, total + 1):
         model.step()
         if on_step is not None:
             on_step(done, total)
+        if observe is not None:
+            observe(model)
     df = model.dataframe()
     df.insert(0, "scenario", scenario.name)
     df.insert(1, "seed", np.int64(seed))

@@ -91,13 +91,23 @@ def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
     ends = np.concatenate([i, j])
     rank_by = trust if club is None or closure <= 0 else (trust + closure * club) / (1 + closure)
     t2 = np.concatenate([rank_by, rank_by])
+    # Only the few most trusted ties of each organisation get attention, so rank only the ties
+    # above a cut-off, plus every tie of the organisations that have too few above it (ties
+    # below the cut-off of the others rank after all their budget: attention 0).
+    cut = np.partition(t2, int(0.6 * (2 * m - 1)))[int(0.6 * (2 * m - 1))]
+    high = t2 > cut
+    need = np.ceil(budget)
+    complete = np.bincount(ends[high], minlength=n) >= need
+    ranked = np.flatnonzero(high | ~complete[ends])
+    e, w = ends[ranked], t2[ranked]
     # one float key sorts by organisation, then by decreasing trust (in [0, 1])
-    order = np.argsort(ends + 0.5 * (1.0 - t2))
-    sorted_ends = ends[order]
+    order = np.argsort(e + 0.5 * (1.0 - w))
+    sorted_ends = e[order]
     first = np.searchsorted(sorted_ends, np.arange(n))
-    rank = np.empty(2 * m, dtype=np.float64)
-    rank[order] = np.arange(2 * m) - first[sorted_ends]
-    att = np.clip(budget[ends] - rank, 0.0, 1.0)
+    rank = np.empty(len(ranked), dtype=np.float64)
+    rank[order] = np.arange(len(ranked)) - first[sorted_ends]
+    att = np.zeros(2 * m)
+    att[ranked] = np.clip(budget[e] - rank, 0.0, 1.0)
     if insider is not None and closure > 0:
         outside_club = np.concatenate([~club, ~club])
         att = np.where(insider[ends] & outside_club, att * (1.0 - closure), att)

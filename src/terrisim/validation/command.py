@@ -46,6 +46,10 @@ def main(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1 (got {args.workers})")
     scenario = load_scenario(args.scenario)
+    from ..footprint import check_fits, workers_that_fit
+
+    check_fits(scenario)   # one run must fit; parallel runs only as many as memory allows
+    args.workers = workers_that_fit(scenario, args.workers)
     patterns = load_targets(args.targets)
     out = args.out or Path("results") / f"validation-{scenario.name}"
     bar = tqdm(unit="run", desc="validate", disable=args.quiet, file=sys.stderr, leave=False)
