@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "check a scenario against the observed patterns of the sources"),
     "calibrate": ("terrisim.validation.calibrate",
                   "rank a calibration sweep against the patterns and confirm the best points"),
+    "export-network": ("terrisim.network",
+                       "write a run's alliance network as GraphML or GEXF (networkx, Gephi)"),
+    "init": ("terrisim.project", "copy the shipped scenarios and experiments to start a project"),
 }
 
 

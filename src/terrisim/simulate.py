@@ -25,17 +25,24 @@ DEFAULT_SEED = 42
 
 
 def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
-                   on_step: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                   on_step: Callable[[int, int], None] | None = None,
+                   observe: Callable[[Any], None] | None = None) -> pd.DataFrame:
     """Run ``scenario`` with ``seed`` and return one row of indicators per month (0 … steps).
 
-    ``on_step(done, total)`` is called after every month (for progress bars).
+    ``on_step(done, total)`` is called after every month (for progress bars);
+    ``observe(model)`` after set-up and after every month, to read more of the model's state
+    than the indicators (:class:`terrisim.tables.TableRecorder`).
     """
     from .model import TerritoryModel
 
     model = TerritoryModel(scenario=scenario, rng=seed)
     total = scenario.steps if steps is None else steps
+    if observe is not None:
+        observe(model)
     for done in range(1, total + 1):
         model.step()
+        if observe is not None:
+            observe(model)
         if on_step is not None:
             on_step(done, total)
     df = model.dataframe()

@@ -16,8 +16,9 @@ from ..errors import UserError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Declare the options (called by terrisim.cli for every command line)."""
-    p.add_argument("experiment", metavar="EXPERIMENT.toml", type=Path,
-                   help="experiment file (see experiments/ and docs/experiments.md)")
+    p.add_argument("experiment", metavar="EXPERIMENT",
+                   help="experiment file, or the name of a shipped experiment such as 'quick' "
+                        "(see experiments/ and docs/experiments.md)")
     p.add_argument("--out", type=Path, default=None,
                    help="results directory (default: results/<experiment name>); re-running "
                         "the same command into it resumes an interrupted sweep")

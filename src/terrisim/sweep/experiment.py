@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..resources import NotFoundError, find_experiment, find_scenario
 from ..scenario import (
     GROUPS,
     ParamSpec,
@@ -175,6 +177,26 @@ class Experiment:
     report: dict[str, Any] = field(default_factory=dict)
     text: str = ""
 
+    @classmethod
+    def from_file(cls, path: str | Path) -> Experiment:
+        """Read and validate an experiment file, or a shipped experiment by name
+        (``Experiment.from_file("quick")``)."""
+        return load_experiment(path)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base_dir: str | Path = ".",
+                  name: str = "experiment") -> Experiment:
+        """Build an experiment from a mapping with the tables of an experiment file::
+
+            Experiment.from_dict({
+                "experiment": {"scenario": "baseline", "seed": 1, "replications": 2},
+                "overrides": {"steps": 24},
+                "factors": {"n_catalysts": {"values": [0, 3]}},
+                "design": {"type": "full_factorial"},
+            })
+        """
+        return experiment_from_dict(data, base_dir, name)
+
     @property
     def sha256(self) -> str:
         """Hash of the experiment file's text (provenance; a resume needs the same file)."""
@@ -216,11 +238,29 @@ def indicator_names() -> tuple[str, ...]:
 
 # -- loading -------------------------------------------------------------------------------------
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; raise :class:`ExperimentError` on any problem."""
-    path = Path(path)
-    src = str(path)
+    """Read and validate an experiment file — a path, or the name of a shipped experiment
+    (``"quick"``) — and raise :class:`ExperimentError` on any problem."""
+    path = find_experiment(path)
     data = read_toml(path)
-    text = path.read_text(encoding="utf-8")
+    return experiment_from_mapping(data, path, path.read_text(encoding="utf-8"))
+
+
+def experiment_from_dict(data: dict[str, Any], base_dir: str | Path = ".",
+                         name: str = "experiment") -> Experiment:
+    """Build an experiment from a mapping shaped like an experiment file (same tables, same
+    checks).  A scenario path in it is relative to ``base_dir``; a scenario name resolves as in
+    a file.  ``name`` is the default ``[experiment] name`` and labels error messages."""
+    if not isinstance(data, dict):
+        raise ExperimentError("<dict>", None, f"must be a mapping of tables (got "
+                              f"{type(data).__name__})")
+    text = json.dumps(data, sort_keys=True, default=str)
+    return experiment_from_mapping(data, Path(base_dir) / name, text)
+
+
+def experiment_from_mapping(data: dict[str, Any], path: Path, text: str) -> Experiment:
+    """Validate the tables of an experiment read from ``path`` (its text is kept for
+    provenance); shared by files and mappings."""
+    src = str(path)
     _no_unknown(src, None, data, TABLES, "table")
     for table in TABLES:
         if table in data and not isinstance(data[table], dict):
@@ -234,10 +274,14 @@ def load_experiment(path: str | Path) -> Experiment:
     name = _string(src, "experiment.name", exp.get("name", path.stem))
     description = _string(src, "experiment.description", exp.get("description", ""))
     if "scenario" not in exp:
-        raise ExperimentError(src, "experiment.scenario", "missing: the base scenario file, "
-                              "relative to this file (e.g. \"../scenarios/baseline.toml\")")
+        raise ExperimentError(src, "experiment.scenario", "missing: the base scenario, a name "
+                              "(e.g. \"baseline\") or a file relative to this file (e.g. "
+                              "\"../scenarios/baseline.toml\")")
     scen = _string(src, "experiment.scenario", exp["scenario"])
-    scenario_path = (path.parent / scen).resolve()
+    try:
+        scenario_path = find_scenario(scen, relative_to=path.parent).resolve()
+    except NotFoundError as exc:
+        raise ExperimentError(src, "experiment.scenario", str(exc)) from None
     if not scenario_path.exists():
         raise ExperimentError(src, "experiment.scenario", f"file '{scen}' not found (looked at "
                               f"{scenario_path})")
