@@ -80,8 +80,12 @@ def alliance_network(source: Any, run_id: int | None = None,
         ended = table["end"].fillna(active_at + 1) <= active_at
         table = table[started & ~ended]
     g = nx.MultiGraph(name="terrisim alliance network")
+    for key in ("run_id", "seed"):   # a sweep's run: graph attributes, not edge attributes
+        if key in table.columns and len(table):
+            g.graph[key] = int(table[key].iloc[0])
     node_of = {f"{side}_{col}": col for side in ("source", "target") for col in NODE_COLUMNS}
-    edge_cols = [c for c in table.columns if c not in node_of and c not in ("source", "target")]
+    edge_cols = [c for c in table.columns
+                 if c not in node_of and c not in ("source", "target", "run_id", "seed")]
     for side in ("source", "target"):
         cols = [f"{side}_{c}" for c in NODE_COLUMNS if f"{side}_{c}" in table.columns]
         nodes = table[[side, *cols]].drop_duplicates(side)
@@ -115,7 +119,8 @@ def main(args: argparse.Namespace) -> int:
     import networkx as nx
 
     g = alliance_network(args.results, run_id=args.run_id, active_at=args.active_at)
-    out = args.out or args.results / f"alliances.{args.format}"
+    run = "" if args.run_id is None else f"-run{args.run_id}"
+    out = args.out or args.results / f"alliances{run}.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "gexf":
         nx.write_gexf(g, out)

@@ -56,7 +56,7 @@ DESIGN_KEYS: dict[str, tuple[str, ...]] = {
     "sobol": ("type", "samples", "second_order"),
     "morris": ("type", "trajectories", "levels"),
 }
-OUTPUT_KEYS: tuple[str, ...] = ("indicators", "steps", "every")
+OUTPUT_KEYS: tuple[str, ...] = ("indicators", "steps", "every", "tables")
 REPORT_KEYS: tuple[str, ...] = ("x", "y", "outcomes", "survey_month")
 #: Columns of a run's table that are bookkeeping, not indicators.
 NOT_INDICATORS: frozenset[str] = frozenset({"scenario", "seed", "month", "year"})
@@ -157,6 +157,7 @@ class OutputSpec:
     steps: str = "final"
     every: int | None = None
     months: tuple[int, ...] = ()
+    tables: tuple[str, ...] = ()                # long tables per run (terrisim.tables)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,9 @@ class Experiment:
             "factors": [f.describe() for f in self.factors],
             "output": {"indicators": list(self.output.indicators or []) or "all",
                        "steps": self.output.steps, "every": self.output.every,
-                       "months": list(self.output.months)},
+                       "months": list(self.output.months),
+                       # only when asked, so that plans without tables keep their hash
+                       **({"tables": list(self.output.tables)} if self.output.tables else {})},
             "report": self.report, "base": self.base, "text": self.text,
         }
 
@@ -540,21 +543,37 @@ def _output(src: str, table: dict[str, Any], factors: tuple[Factor, ...]) -> Out
     if clash:
         raise ExperimentError(src, "factors", f"{sorted(clash)} clash with indicator names")
 
+    tables = _tables(src, table.get("tables", []))
     steps = table.get("steps")
     every = table.get("every")
     if steps is not None and every is not None:
         raise ExperimentError(src, "output.every", "cannot be combined with 'steps'; give one")
     if every is not None:
-        return OutputSpec(indicators, "every", every=_integer(src, "output.every", every, 1, 600))
+        return OutputSpec(indicators, "every", every=_integer(src, "output.every", every, 1, 600),
+                          tables=tables)
     if steps is None or steps == "final":
-        return OutputSpec(indicators, "final")
+        return OutputSpec(indicators, "final", tables=tables)
     if steps == "all":
-        return OutputSpec(indicators, "all")
+        return OutputSpec(indicators, "all", tables=tables)
     if isinstance(steps, list) and steps:
         months = tuple(sorted({_integer(src, "output.steps", m, 0, 600) for m in steps}))
-        return OutputSpec(indicators, "months", months=months)
+        return OutputSpec(indicators, "months", months=months, tables=tables)
     raise ExperimentError(src, "output.steps", f'must be "final", "all" or a non-empty list of '
                           f"months from 0 to 600 (got {steps!r})")
+
+
+def _tables(src: str, value: Any) -> tuple[str, ...]:
+    """``[output] tables``: long tables each run writes (names from :mod:`terrisim.tables`)."""
+    from ..errors import UserError
+    from ..tables import TABLES, parse_tables
+
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ExperimentError(src, "output.tables", "must be a list of table names from "
+                              + ", ".join(TABLES) + f" (got {value!r})")
+    try:
+        return parse_tables(value, "tables")
+    except UserError as exc:
+        raise ExperimentError(src, "output.tables", str(exc).split(": ", 1)[1]) from None
 
 
 def _report(src: str, table: dict[str, Any], factors: tuple[Factor, ...],
