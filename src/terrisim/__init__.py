@@ -42,7 +42,12 @@ _EXPORTS: dict[str, str] = {
     "UserError": "terrisim.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+#: The public names, in the order of docs/api.md (a test checks it lists every export).
+__all__ = [  # noqa: RUF022 (reading order, not alphabetical)
+    "Scenario", "load_scenario", "TerritoryModel", "simulate", "simulate_tables", "Experiment",
+    "run_sweep", "read_results", "build_report", "read_table", "alliance_table",
+    "alliance_network", "shipped_names", "init_project", "UserError", "__version__",
+]
 
 if TYPE_CHECKING:   # for type checkers and IDEs; at run time names load lazily
     from .api import run_sweep, simulate, simulate_tables

@@ -20,6 +20,27 @@ MODULES: tuple[str, ...] = ("terrisim.ema",)
 #: Signatures longer than this many parameters are abbreviated (the Scenario's hundred fields
 #: are listed in docs/parameters.md).
 MAX_PARAMS = 12
+#: Members shown for classes whose other public methods are internal services (the model's
+#: agents call ``request_meeting``, ``mark_event`` …; they are not an API for users).
+SHOWN_MEMBERS: dict[str, tuple[str, ...]] = {
+    "TerritoryModel": ("step", "run", "dataframe", "commune_stage"),
+}
+#: What a docstring cannot say about a class: attributes set at run time, how to build it.
+NOTES: dict[str, str] = {
+    "Scenario": ("One keyword per parameter, each listed with its unit, range and meaning in "
+                 "[parameters.md](parameters.md); `load_scenario` reads a file or a shipped "
+                 "name, `Scenario().replace(n_catalysts=0)` varies one."),
+    "Experiment": "Build one with `Experiment.from_file` or `Experiment.from_dict`.",
+    "TerritoryModel": (
+        "Attributes read by analyses: `model.params` (the `Scenario`), `model.seed`, "
+        "`model.month`, `model.indicators` (this month's indicators, a dict), "
+        "`model.datacollector` (Mesa's DataCollector of every month's indicators, so "
+        "`mesa.batch_run` and SolaraViz plots work), `model.running` (False at the scenario's "
+        "horizon), `model.events` (the narrative event log), `model.territory` (communes, "
+        "bassins, EPCI, départements, fragility), `model.orgs` (organisations as arrays), "
+        "`model.alliances` (every alliance formed; `terrisim.alliance_table(model)` gives it as "
+        "a DataFrame)."),
+}
 
 _ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc):`~?([^`]+)`")
 _LITERAL = re.compile(r"``([^`]+)``")
@@ -30,8 +51,8 @@ def _markdown(doc: str | None) -> str:
     if not doc:
         return "*(no docstring)*"
     text = inspect.cleandoc(doc)
-    text = _ROLE.sub(lambda m: f"`{m.group(1).split('.')[-1] if '~' in m.group(0) else m.group(1)}`",
-                     text)
+    text = _ROLE.sub(lambda m: "`" + (m.group(1).split(".")[-1] if "~" in m.group(0)
+                                      else m.group(1)) + "`", text)
     text = _LITERAL.sub(r"`\1`", text)
     out: list[str] = []
     lines = text.splitlines()
@@ -86,7 +107,7 @@ def signature(obj: Any, name: str) -> str:
             text += (" = " if ann else "=") + repr(p.default)
         parts.append(text)
     if len(params) > MAX_PARAMS:
-        parts.append(f"… ({len(params) - MAX_PARAMS} more)")
+        return f"{name}(...)  # {len(params)} keyword fields"
     result = _annotation(sig.return_annotation)
     return f"{name}({', '.join(parts)})" + (f" -> {result}" if result else "")
 
@@ -94,8 +115,9 @@ def signature(obj: Any, name: str) -> str:
 def _members(cls: type) -> list[tuple[str, Any]]:
     """Public methods, class methods and properties defined by ``cls`` itself."""
     out = []
+    shown = SHOWN_MEMBERS.get(cls.__name__)
     for name, value in vars(cls).items():
-        if name.startswith("_"):
+        if name.startswith("_") or (shown is not None and name not in shown):
             continue
         if isinstance(value, classmethod | staticmethod):
             out.append((name, value.__func__))
@@ -113,6 +135,8 @@ def _entry(qualname: str, obj: Any, level: int = 2) -> list[str]:
                   _markdown(obj.__doc__), ""]
         if "__init__" in vars(obj) and obj.__init__.__doc__:
             lines += [_markdown(obj.__init__.__doc__), ""]
+        if obj.__name__ in NOTES:
+            lines += [NOTES[obj.__name__], ""]
         for name, member in _members(obj):
             if isinstance(member, property):
                 lines += [f"- **`{short}.{name}`** (property) — "

@@ -195,6 +195,8 @@ class Experiment:
                 "factors": {"n_catalysts": {"values": [0, 3]}},
                 "design": {"type": "full_factorial"},
             })
+
+        Checked like a file; a scenario path in it is relative to ``base_dir``.
         """
         return experiment_from_dict(data, base_dir, name)
 
