@@ -47,6 +47,7 @@ from .encounters import build_kernel, pick_neighbours, spontaneous, tiers_lieux_
 from .events import EventLog
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .mayors import monthly_plan, role_rates
+from .mesa_compat import split_mesa_scenario
 from .organisations import ECONOMIC, build_organisations, members_by_commune
 from .scenario import Scenario
 from .territory import (
@@ -173,13 +174,17 @@ class TerritoryModel(Model):
         (an experimental Mesa object that SolaraViz and Mesa 4 rely on), so ours must not
         shadow it.
         """
+        # a Mesa scenario (SolaraViz's Reset, Mesa 4's convention): its values are overrides
+        scenario, mesa_scenario, rng, overrides = split_mesa_scenario(scenario, rng, overrides)
         params = scenario if scenario is not None else Scenario()
         if not isinstance(params, Scenario):
             raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
         if overrides:
             params = params.replace(**overrides)
         seed = seed_of(rng)
-        super().__init__(rng=seed)
+        if mesa_scenario is not None:
+            mesa_scenario.rng = seed   # Mesa requires the model's rng and the scenario's to agree
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.seed = seed
         self.params = params
         s = self.params
