@@ -89,7 +89,8 @@ def alliance_table(model: TerritoryModel) -> pd.DataFrame:
 
     al, orgs, terr = model.alliances, model.orgs, model.territory
     n = al.size
-    a, b = al.a[:n], al.b[:n]
+    # the relation is symmetric: list each pair in one order (smaller number first)
+    a, b = np.minimum(al.a[:n], al.b[:n]), np.maximum(al.a[:n], al.b[:n])
 
     def cat(codes: np.ndarray, labels: tuple[str, ...]) -> pd.Categorical:
         return pd.Categorical.from_codes(codes.astype(np.int64), labels)
