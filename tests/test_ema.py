@@ -24,7 +24,8 @@ def test_ema_runs_terrisim_and_prim_finds_a_box() -> None:
     model = ema_model({"n_catalysts": (0, 4), "trust_building_time": (6, 48)},
                       outcomes=["alliances_formed_total", "firms_partnered"], seed=3, **TINY)
     with SequentialEvaluator(model) as evaluator:
-        experiments, outcomes = perform_experiments(model, scenarios=8, evaluator=evaluator)
+        experiments, outcomes = perform_experiments(model, scenarios=8, evaluator=evaluator,
+                                                    uncertainty_sampling_kwargs={"rng": 1})
     assert len(experiments) == 8 and np.isfinite(outcomes["alliances_formed_total"]).all()
     # an experiment's outcome is the terrisim run with its parameters and the constant seed
     first = experiments.iloc[0]
@@ -50,7 +51,8 @@ def test_a_failing_run_gives_nan_outcomes_not_an_exception() -> None:
                       **{**TINY, "n_bassins": 1})
     with (pytest.warns(RuntimeWarning, match="terrisim run failed"),
           SequentialEvaluator(model) as evaluator):
-        experiments, outcomes = perform_experiments(model, scenarios=12, evaluator=evaluator)
+        experiments, outcomes = perform_experiments(model, scenarios=12, evaluator=evaluator,
+                                                    uncertainty_sampling_kwargs={"rng": 1})
     bad = experiments["n_bassins"] > TINY["n_communes"]
     assert bad.any() and (~bad).any()
     assert np.isnan(outcomes["alliances_active"][bad.to_numpy()]).all()

@@ -30,7 +30,8 @@ Scenario discovery on catalysis × trust-building time (PRIM)::
                       steps=48, width=30, height=30, n_communes=12, n_bassins=2,
                       n_firms=375, n_associations=125)
     with SequentialEvaluator(model) as evaluator:
-        experiments, outcomes = perform_experiments(model, scenarios=40, evaluator=evaluator)
+        experiments, outcomes = perform_experiments(model, scenarios=40, evaluator=evaluator,
+                                                    uncertainty_sampling_kwargs={"rng": 1})
     x = factors_as_float(experiments, model)
     y = outcomes["firms_partnered"] >= 0.1          # the case of interest
     box = prim.Prim(x, y).find_box()
