@@ -106,7 +106,7 @@ def test_import_terrisim_is_light_and_every_public_name_resolves() -> None:
 
 
 def test_simulate_is_the_function_even_after_its_module_is_imported() -> None:
-    import terrisim.simulate as module_or_function   # noqa: F401  (the shadowing case)
+    import terrisim.simulate as module_or_function  # noqa: F401  (the shadowing case)
     from terrisim.simulate import run_simulation
 
     assert callable(terrisim.simulate) and terrisim.simulate.__module__ == "terrisim.api"
@@ -148,7 +148,7 @@ def test_an_experiment_from_a_dict_equals_the_same_file(tmp_path: Path) -> None:
     summary = terrisim.run_sweep(data, tmp_path / "res", serial=True, progress=False)
     assert summary.complete and summary.executed == 4
     assert len(terrisim.read_results(tmp_path / "res")) == 4
-    with pytest.raises(terrisim.UserError, match="experiment.seed"):
+    with pytest.raises(terrisim.UserError, match=r"experiment\.seed"):
         terrisim.Experiment.from_dict({**data, "experiment": {"scenario": "baseline"}})
 
 
@@ -215,7 +215,7 @@ def test_an_experiment_copied_alone_finds_its_scenario_by_name_or_relative_path(
     assert exp.scenario_path == (tmp_path / "elsewhere" / "mine.toml").resolve()
     assert exp.base["n_catalysts"] == 6
     alone.write_text(text.replace("mine.toml", "nothere"), encoding="utf-8")
-    with pytest.raises(terrisim.UserError, match="experiment.scenario.*'nothere'"):
+    with pytest.raises(terrisim.UserError, match=r"experiment\.scenario.*'nothere'"):
         terrisim.Experiment.from_file(alone)
 
 
