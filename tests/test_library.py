@@ -183,6 +183,7 @@ def test_init_copies_an_editable_project_whose_names_resolve_first(
     assert sorted(p.name for p in (project / "experiments").glob("*.toml")) == sorted(
         p.name for p in (ROOT / "experiments").glob("*.toml"))
     assert (project / "scenarios" / "lessons" / "mountain.toml").is_file()
+    assert (project / "examples" / "01_first_run.ipynb").is_file()
     # running twice never overwrites someone's edits
     assert cli.main(["init", str(project)]) == 2
     assert "already exists" in capsys.readouterr().err

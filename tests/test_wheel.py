@@ -53,11 +53,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
          "--disable-pip-version-check", "-w", str(tmp / "dist"), str(src)], cwd=tmp, timeout=600)
     wheel = next((tmp / "dist").glob("terrisim-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for kind in ("scenarios", "experiments"):
+    for kind, patterns in (("scenarios", ["**/*.toml"]), ("experiments", ["**/*.toml"]),
+                           ("examples", ["*.ipynb", "*.py"])):
         shipped = sorted(n.split(f"shipped/{kind}/")[1] for n in names
                          if f"terrisim/shipped/{kind}/" in n)
-        assert shipped == sorted(p.relative_to(ROOT / kind).as_posix()
-                                 for p in (ROOT / kind).rglob("*.toml")), kind
+        assert shipped == sorted(p.relative_to(ROOT / kind).as_posix() for pattern in patterns
+                                 for p in (ROOT / kind).glob(pattern)), kind
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp)
     python = venv / "bin" / "python"
@@ -106,5 +107,6 @@ def test_the_installed_wheel_runs_from_an_empty_directory(
 
     run([str(bin_dir / "python"), "-m", "terrisim", "init", "mine"], cwd=tmp_path, env=env)
     assert (tmp_path / "mine" / "experiments" / "quick.toml").is_file()
+    assert (tmp_path / "mine" / "examples" / "01_first_run.ipynb").is_file()
     out = run([terrisim, "sweep", "quick", "--dry-run"], cwd=tmp_path / "mine", env=env)
     assert str(tmp_path / "mine" / "scenarios" / "baseline.toml") in out.stdout

@@ -39,8 +39,12 @@ __all__ = [
     "shipped_names",
 ]
 
-#: The kinds of shipped files, named after their directory.
+#: The kinds of shipped files that names resolve to, named after their directory.
 KINDS: tuple[str, ...] = ("scenarios", "experiments")
+#: What ``terrisim init`` copies: each directory with the files of it that are shipped.
+PROJECT_FILES: dict[str, tuple[str, ...]] = {"scenarios": ("**/*.toml",),
+                                             "experiments": ("**/*.toml",),
+                                             "examples": ("*.ipynb", "*.py")}
 #: Where the wheel carries them, inside the package.
 PACKAGED = Path(__file__).resolve().parent / "shipped"
 #: Where a source checkout keeps them (``src/terrisim/`` → repository root).
@@ -52,13 +56,14 @@ class NotFoundError(UserError):
 
 
 def shipped_dir(kind: str) -> Path:
-    """The directory of shipped ``kind`` files (``scenarios`` or ``experiments``).
+    """The directory of shipped ``kind`` files (``scenarios``, ``experiments`` or
+    ``examples``, the tutorial notebooks).
 
     Inside an installed wheel: ``terrisim/shipped/<kind>``; in a source checkout: the
     repository's own ``<kind>/`` directory (one copy of each file in git).
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS} (got {kind!r})")
+    if kind not in PROJECT_FILES:
+        raise ValueError(f"kind must be one of {tuple(PROJECT_FILES)} (got {kind!r})")
     packaged = PACKAGED / kind
     if packaged.is_dir():
         return packaged
@@ -116,7 +121,8 @@ def find_experiment(ref: str | Path) -> Path:
 
 
 def init_project(dest: Path, force: bool = False) -> list[Path]:
-    """Copy the shipped scenarios and experiments into ``dest`` to start one's own project.
+    """Copy the shipped scenarios, experiments and tutorial notebooks (``examples/``) into
+    ``dest`` to start one's own project.
 
     Returns the files written.  Refuses (one-line error) to overwrite an existing file unless
     ``force``, so running it twice never destroys someone's edits.
@@ -125,9 +131,9 @@ def init_project(dest: Path, force: bool = False) -> list[Path]:
     if dest.exists() and not dest.is_dir():
         raise UserError(f"{dest}: exists and is not a directory")
     plan: list[tuple[Path, Path]] = []
-    for kind in KINDS:
+    for kind, patterns in PROJECT_FILES.items():
         root = shipped_dir(kind)
-        for src in sorted(root.rglob("*.toml")):
+        for src in sorted(p for pattern in patterns for p in root.glob(pattern)):
             plan.append((src, dest / kind / src.relative_to(root)))
     if not plan:
         raise UserError(f"no shipped scenarios found in {shipped_dir('scenarios')}; is terrisim "
