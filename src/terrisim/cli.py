@@ -30,7 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "rank a calibration sweep against the patterns and confirm the best points"),
     "export-network": ("terrisim.network",
                        "write a run's alliance network as GraphML or GEXF (networkx, Gephi)"),
-    "init": ("terrisim.project", "copy the shipped scenarios and experiments to start a project"),
+    "init": ("terrisim.project",
+             "copy the shipped scenarios, experiments and notebooks to start a project"),
 }
 
 
