@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "write a scenario for a real French territory (département, region, EPCI…)"),
     "calibrate": ("terrisim.validation.calibrate",
                   "rank a calibration sweep against the patterns and confirm the best points"),
+    "export-network": ("terrisim.network",
+                       "write a run's alliance network as GraphML or GEXF (networkx, Gephi)"),
+    "init": ("terrisim.project",
+             "copy the shipped scenarios, experiments and notebooks to start a project"),
 }
 
 

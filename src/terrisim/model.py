@@ -55,6 +55,7 @@ from .events import EventLog
 from .footprint import check_fits
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .mayors import INNOVATION, PARTNERSHIPS, PROFILE_TRAITS, TRAITS, monthly_plan, role_rates
+from .mesa_compat import split_mesa_scenario
 from .organisations import ECONOMIC, EPCI_BODY, PUBLIC, build_organisations, members_by_commune
 from .scenario import Scenario
 from .space import model_grid
@@ -138,6 +139,8 @@ class TerritoryModel(Model):
         (an experimental Mesa object that SolaraViz and Mesa 4 rely on), so ours must not
         shadow it.  The spin-up months are simulated here, so a new model stands at step 0.
         """
+        # a Mesa scenario (SolaraViz's Reset, Mesa 4's convention): its values are overrides
+        scenario, mesa_scenario, rng, overrides = split_mesa_scenario(scenario, rng, overrides)
         params = scenario if scenario is not None else Scenario()
         if not isinstance(params, Scenario):
             raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
@@ -145,7 +148,9 @@ class TerritoryModel(Model):
             params = params.replace(**overrides)
         check_fits(params)   # refuse a run that would not fit in memory, before allocating
         seed = seed_of(rng)
-        super().__init__(rng=seed)
+        if mesa_scenario is not None:
+            mesa_scenario.rng = seed   # Mesa requires the model's rng and the scenario's to agree
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.seed = seed
         self.params = s = params
         self.streams = Streams(seed)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import UserError
+from .resources import find_scenario
 from .scenario import GROUPS, Scenario, load_scenario
 
 #: Indicators shown in the end-of-run summary, with how to print them.
@@ -42,13 +43,18 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see scenarios/)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a shipped "
+                   "scenario such as 'baseline' or 'lessons/mountain' (see scenarios/)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default 42); the same seed gives identical outputs")
     p.add_argument("--steps", type=int, default=None, help="months to simulate (default: the "
                    "scenario's 'steps')")
     p.add_argument("--out", type=Path, default=None, help="output directory (default: "
                    "results/run-<scenario>-seed<seed>)")
+    p.add_argument("--tables", metavar="NAMES", default=None,
+                   help="also write these long tables, comma-separated: alliances (one row per "
+                        "alliance: partners, worlds, kind, domain, dates, status) and/or communes "
+                        "(one row per commune and month)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--map", metavar="INDICATOR", default="stage", help="real territories: the "
                    "indicator mapped by commune at the end (default: stage; see "
@@ -59,14 +65,17 @@ def run_main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from . import model  # noqa: F401  (imported before timing: Mesa's import is slow)
-    from .simulate import DEFAULT_SEED, run_simulation, write_run
+    from .simulate import DEFAULT_SEED, provenance, run_simulation, write_run
+    from .tables import TableRecorder, parse_tables, write_tables
 
+    tables = parse_tables(args.tables)
     overrides = {}
     if args.steps is not None:
         if args.steps < 1:
             raise UserError(f"--steps must be a positive number of months (got {args.steps})")
         overrides["steps"] = args.steps
-    scenario = load_scenario(args.scenario, overrides)
+    source = find_scenario(args.scenario)
+    scenario = load_scenario(source, overrides)
     seed = DEFAULT_SEED if args.seed is None else args.seed
     if seed < 0:
         raise UserError(f"--seed must be a non-negative integer (got {seed})")
@@ -105,17 +114,29 @@ def run_main(args: argparse.Namespace) -> int:
         bar.update(1)
 
     start = time.perf_counter()
+    recorder = TableRecorder(tables)
+    observers = [o for o in (areas, recorder if tables else None) if o is not None]
+
+    def observe(m) -> None:
+        for o in observers:
+            o(m)
+
     with reporting(on_setup):
-        df = run_simulation(scenario, seed, on_step=on_step, observe=areas)
+        df = run_simulation(scenario, seed, on_step=on_step,
+                            observe=observe if observers else None)
     setup.close()
     if bar is not None:
         bar.close()
     elapsed = time.perf_counter() - start
-    paths = write_run(df, out, scenario, seed, source=str(args.scenario))
+    paths = write_run(df, out, scenario, seed, source=str(source))
+    frames = recorder.frames() if tables else {}
+    written = write_tables(out, frames, provenance(scenario, seed, scenario_file=str(source)))
     if areas is not None:
         paths.update(areas.write(out, scenario, seed))
     print(summary_table(df, scenario, seed, elapsed))
     print(f"\nindicators: {paths['parquet']}  {paths['csv']}")
+    for name, path in written.items():
+        print(f"{name} table: {path} ({len(frames[name]):,} rows)")
     if areas is not None:
         print(f"by département and region: {paths['areas']}; by commune: "
               f"{paths['communes']}; map: {paths['map']}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import InputError
+from .resources import find_scenario
 
 __all__ = [
     "GROUPS",
@@ -678,7 +679,12 @@ def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load and validate a scenario file (and optional overrides, e.g. from the command line)."""
+    """Load and validate a scenario file (and optional overrides, e.g. from the command line).
+
+    ``path`` is a file, or the name of a shipped scenario (``"baseline"``,
+    ``"lessons/mountain"``; see :mod:`terrisim.resources` for where names are looked up).
+    """
+    path = find_scenario(path)
     flat = load_mapping(path)
     scenario = scenario_from_mapping(flat, source=str(path))
     if overrides:

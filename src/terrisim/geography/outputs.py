@@ -193,12 +193,13 @@ class AreaRecorder:
                 self.map_png = png.read_bytes()
 
     def write(self, out: Path, scenario, seed: int) -> dict[str, Path]:
-        """Write ``areas.parquet``, ``communes.parquet`` and ``map-<indicator>.png``."""
+        """Write ``areas.parquet``, ``communes_final.parquet`` and ``map-<indicator>.png`` (the
+        per-commune monthly table is ``--tables communes``, :mod:`terrisim.tables`)."""
         from ..simulate import atomic_write_bytes, provenance, write_parquet
         from .data import data_versions
 
         meta = provenance(scenario, seed, data=data_versions())
-        paths = {"areas": out / "areas.parquet", "communes": out / "communes.parquet",
+        paths = {"areas": out / "areas.parquet", "communes": out / "communes_final.parquet",
                  "map": out / f"map-{self.map_indicator}.png"}
         write_parquet(pd.concat(self.frames, ignore_index=True), paths["areas"], meta)
         if self.communes is not None:

@@ -16,8 +16,9 @@ from ..errors import UserError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Declare the options (called by terrisim.cli for every command line)."""
-    p.add_argument("experiment", metavar="EXPERIMENT.toml", type=Path,
-                   help="experiment file (see experiments/ and docs/experiments.md)")
+    p.add_argument("experiment", metavar="EXPERIMENT",
+                   help="experiment file, or the name of a shipped experiment such as 'quick' "
+                        "(see experiments/ and docs/experiments.md)")
     p.add_argument("--out", type=Path, default=None,
                    help="results directory (default: results/<experiment name>); re-running "
                         "the same command into it resumes an interrupted sweep")
@@ -54,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run again the runs recorded as failed")
     p.add_argument("--runs-per-task", type=int, default=None, metavar="N",
                    help="runs batched in one task (default: from the file, else automatic)")
+    p.add_argument("--tables", metavar="NAMES", default=None,
+                   help="also keep long tables of every run, comma-separated: alliances and/or "
+                        "communes (in RESULTS/tables/<name>/; adds to [output] tables)")
     p.add_argument("--dry-run", action="store_true",
                    help="check the experiment file and print the plan, without running")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -64,6 +68,9 @@ def main(args: argparse.Namespace) -> int:
 
     Exit status: 0 when every run succeeded, 1 when some failed, 130 when interrupted.
     """
+    import dataclasses
+
+    from ..tables import parse_tables
     from .design import build_design
     from .engine import run_sweep
     from .executors import ExecutorSpec, slurm_cluster
@@ -78,6 +85,10 @@ def main(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not args.scheduler.strip():
         raise UserError("--scheduler needs an address such as tcp://HOST:8786")
     experiment = load_experiment(args.experiment)
+    if args.tables is not None:
+        wanted = parse_tables([*experiment.output.tables, *args.tables.split(",")])
+        experiment = dataclasses.replace(experiment, output=dataclasses.replace(
+            experiment.output, tables=wanted))
     out = args.out or Path("results") / experiment.name
     slurm_opts: dict[str, Any] = {"queue": args.queue, "account": args.account,
                                   "jobs": args.jobs, "cores": args.cores, "memory": args.memory,
@@ -136,7 +147,8 @@ def plan_text(experiment: Any, n_points: int, n_runs: int, out: Path) -> str:
     kept = "all indicators" if o.indicators is None else f"{len(o.indicators)} indicators"
     steps = {"final": "final month", "all": "every month", "every": f"every {o.every} months",
              "months": "months " + ", ".join(map(str, o.months))}[o.steps]
-    lines += [f"keeps: {kept}, {steps}", f"results: {out}"]
+    tables = f"; tables: {', '.join(o.tables)}" if o.tables else ""
+    lines += [f"keeps: {kept}, {steps}{tables}", f"results: {out}"]
     return "\n".join(lines)
 
 

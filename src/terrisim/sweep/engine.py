@@ -108,7 +108,7 @@ def plan_tasks(experiment: Experiment, design: Design, run_ids: np.ndarray, runs
                    months=out.months, run_ids=tuple(ids), points=tuple(points),
                    replications=tuple(design.replication_of(i) for i in ids),
                    seeds=tuple(int(s) for s in run_seeds(design.master_seed, ids)),
-                   values=tuple(values[p] for p in points))
+                   values=tuple(values[p] for p in points), tables=out.tables)
 
 
 def _plain(value: Any) -> Any:
@@ -173,6 +173,7 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
         in_flight: dict[cf.Future[BatchResult], Task] = {}
         frames: list[pd.DataFrame] = []
         fails: list[pd.DataFrame] = []
+        tables: dict[str, list[pd.DataFrame]] = {}
         state = {"rows": 0, "flushed": time.monotonic(), "restarts": 0}
         bar = tqdm(total=design.n_runs, initial=len(done), unit="run", desc=experiment.name,
                    file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
@@ -198,10 +199,11 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
             if frames or fails:
                 # empty the buffer first: an interrupt during the write may lose these runs
                 # (a resume redoes them) but can never store them twice
-                parts, failed = frames[:], fails[:]
+                parts, failed, extra = frames[:], fails[:], dict(tables)
                 frames.clear()
                 fails.clear()
-                store.write_chunk(parts, failed, metadata)
+                tables.clear()
+                store.write_chunk(parts, failed, metadata, extra)
                 summary.chunks += 1
             state["rows"] = 0
             state["flushed"] = time.monotonic()
@@ -219,6 +221,9 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
             if result.frame is not None:
                 frames.append(result.frame)
                 state["rows"] += len(result.frame)
+            for name, table in (result.tables or {}).items():
+                tables.setdefault(name, []).append(table)
+                state["rows"] += len(table)
             if result.failures is not None:
                 fails.append(result.failures)
                 n = len(result.failures)

@@ -6,6 +6,7 @@ Layout of a results directory::
     design.parquet          one row per design point (factor values, unit sample if sampled)
     runs/part-*.parquet     kept rows of successful runs; each file holds whole runs
     failures/part-*.parquet runs that raised: parameters, seed, error and traceback
+    tables/<name>/part-*.parquet  long tables of the runs, when asked (``--tables``)
     sweep.json              status of the last session (complete or not, counts, timings)
 
 Every file is written to a temporary name and renamed (``os.replace``), so a file that exists
@@ -36,6 +37,7 @@ DESIGN_PARQUET = "design.parquet"
 SWEEP_JSON = "sweep.json"
 RUNS = "runs"
 FAILURES = "failures"
+TABLES = "tables"
 
 
 def now() -> str:
@@ -57,6 +59,7 @@ class ResultStore:
         self.root = Path(root)
         self.runs = self.root / RUNS
         self.failures = self.root / FAILURES
+        self.tables = self.root / TABLES
         self._lock_fd: int | None = None
 
     # -- locking ---------------------------------------------------------------------------
@@ -143,7 +146,7 @@ class ResultStore:
 
     def clear(self) -> None:
         """Delete every result file this package writes (for --restart)."""
-        for sub in (self.runs, self.failures):
+        for sub in (self.runs, self.failures, *self.tables.glob("*/")):
             for path in sub.glob("*"):
                 if path.is_file():
                     path.unlink()
@@ -152,7 +155,7 @@ class ResultStore:
 
     def _remove_temporaries(self) -> None:
         """Half-written temporary files of a killed session (never renamed, never read)."""
-        for sub in (self.root, self.runs, self.failures):
+        for sub in (self.root, self.runs, self.failures, *self.tables.glob("*/")):
             for path in sub.glob(".*.tmp"):
                 path.unlink(missing_ok=True)
 
@@ -169,8 +172,21 @@ class ResultStore:
         return sum(len(_read_ids(p)) for p in self.failures.glob("part-*.parquet"))
 
     def write_chunk(self, frames: list[pd.DataFrame], failures: list[pd.DataFrame],
-                    metadata: dict[str, Any]) -> None:
-        """Write buffered rows (whole runs) and failures, each as one new Parquet file."""
+                    metadata: dict[str, Any],
+                    tables: dict[str, list[pd.DataFrame]] | None = None) -> None:
+        """Write buffered rows (whole runs) and failures, each as one new Parquet file.
+
+        Long tables go first: a kill between the two writes leaves tables of runs not yet
+        recorded, which a resume redoes and :func:`read_table_chunks` keeps once.
+        """
+        for name, parts in (tables or {}).items():
+            df = pd.concat(parts, ignore_index=True)
+            path = self.tables / name / f"part-{int(df['run_id'].min()):09d}.parquet"
+            n = 1
+            while path.exists():   # the same first run redone after a kill: keep both
+                path = path.with_name(f"part-{int(df['run_id'].min()):09d}-{n}.parquet")
+                n += 1
+            write_parquet(df, path, {**metadata, "table": name})
         for folder, parts in ((self.runs, frames), (self.failures, failures)):
             if not parts:
                 continue
@@ -227,6 +243,26 @@ def _read_folder(folder: Path, columns: list[str] | None, order: list[str]) -> p
     if keys and df.duplicated(keys).any():
         raise UserError(f"{folder}: some runs are stored twice (two sweeps wrote here at once?); "
                         "delete the directory and run again")
+    return df.reset_index(drop=True)
+
+
+def read_table_chunks(root: str | Path, name: str, run_id: int | None = None) -> pd.DataFrame:
+    """A long table of a sweep (``tables/<name>/``), only for runs recorded in ``runs/`` and
+    each run once (a run redone after an interruption wrote its identical rows twice)."""
+    import pyarrow.parquet as pq
+
+    files = sorted((Path(root) / TABLES / name).glob("part-*.parquet"))
+    filters = [("run_id", "=", int(run_id))] if run_id is not None else None
+    frames = [pq.read_table(f, filters=filters).to_pandas() for f in files]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        raise UserError(f"{root}: no rows in tables/{name}/"
+                        + (f" for run {run_id}" if run_id is not None else ""))
+    df = pd.concat(frames, ignore_index=True)
+    done = [_read_ids(p) for p in (Path(root) / RUNS).glob("part-*.parquet")]
+    df = df[df["run_id"].isin(np.concatenate(done) if done else [])]
+    key = ["run_id", "alliance"] if "alliance" in df.columns else ["run_id", "month", "commune"]
+    df = df.drop_duplicates(key).sort_values(key, kind="stable")
     return df.reset_index(drop=True)
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
+DEFAULT_SCENARIO = "baseline"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO.toml", nargs="?", type=Path,
-                   default=DEFAULT_SCENARIO, help="scenario to check (default: "
-                   "scenarios/baseline.toml)")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", default=DEFAULT_SCENARIO,
+                   help="scenario file or shipped scenario name to check (default: baseline)")
     p.add_argument("--replications", type=int, default=20,
                    help="runs with different seeds (default 20)")
     p.add_argument("--seed", type=int, default=2016, help="master seed of the replications")
