@@ -140,10 +140,12 @@ class Comparison:
 
     @property
     def ci(self) -> tuple[float, float]:
-        """95 % confidence interval of the mean (Student t over replications, as in reports)."""
-        from ..report.stats import mean_ci
+        """95 % interval of the mean over replications, as in reports: Student t, or a
+        bootstrap percentile interval for shares (never outside [0, 1]); NaN with fewer than
+        ``report.stats.MIN_REPLICATIONS`` values."""
+        from ..report.stats import interval
 
-        _, lo, hi = mean_ci(self.reached)
+        _, lo, hi = interval(self.reached, share=self.pattern.unit == "share")
         return (lo, hi)
 
     @property
