@@ -27,7 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("terrisim.validation.command",
                  "check a scenario against the observed patterns of the sources"),
     "calibrate": ("terrisim.validation.calibrate",
-                  "rank a calibration sweep against the patterns and confirm the best points"),
+                  "calibrate against the patterns: ABC-SMC posterior, or refine a sweep's "
+                  "best points"),
+    "effect": ("terrisim.effects",
+               "causal effect of a parameter change from paired runs (common random numbers)"),
 }
 
 

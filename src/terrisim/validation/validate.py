@@ -12,10 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
+from ..seeds import replication_seeds
 from .targets import Comparison, Pattern, compare, required_steps
 
 #: Mechanisms that can be switched off, with the override that removes each and a label.
@@ -52,12 +52,6 @@ def is_active(name: str, s: Scenario) -> bool:
     if name.endswith("_mission") or name == "operator_drift":
         return s.n_catalysts > 0 and bool(getattr(s, name))
     return bool(getattr(s, name))
-
-
-def replication_seeds(master: int, n: int) -> list[int]:
-    """Independent, reproducible seeds for ``n`` replications."""
-    return [int(c.generate_state(1, np.uint64)[0] % (2**63))
-            for c in np.random.SeedSequence(master).spawn(n)]
 
 
 def _run(args: tuple[str, Scenario, int, tuple[str, ...]]) -> tuple[str, int, pd.DataFrame]:
