@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("terrisim.validation.calibrate",
                   "calibrate against the patterns: ABC-SMC posterior, or refine a sweep's "
                   "best points"),
+    "answer": ("terrisim.inference.answer",
+               "effects of catalysis and trust-building time over the calibrated posterior"),
     "effect": ("terrisim.effects",
                "causal effect of a parameter change from paired runs (common random numbers)"),
 }
