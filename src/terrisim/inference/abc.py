@@ -274,6 +274,7 @@ def fingerprint(exp: AbcExperiment, patterns: list[Any]) -> dict[str, Any]:
     from ..sweep.worker import code_fingerprint
 
     return {"experiment_sha256": exp.sha256, "code": code_fingerprint(),
+            "population": exp.population,
             "scenario": hashlib.sha256(exp.scenario.to_toml().encode()).hexdigest(),
             "patterns": [p.id for p in patterns],
             "targets": [[p.target, p.tolerance] for p in patterns]}

@@ -71,11 +71,20 @@ def dry_run(exp: Any, spec: Any, probe_runs: int = 3) -> str:
 
 
 def abc_main(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from ..effects import progress_bar
     from .abc import load_abc_experiment, run_abc
     from .abc_outputs import summary_text, write_outputs
 
     exp = load_abc_experiment(args.results)
+    for key in ("population", "generations"):
+        value = getattr(args, key, None)
+        if value is not None:
+            if value < (10 if key == "population" else 1):
+                raise UserError(f"--{key} must be at least {10 if key == 'population' else 1}"
+                                f" (got {value})")
+            exp = dataclasses.replace(exp, **{key: value})
     spec = _spec(args)
     if args.dry_run:
         print(dry_run(exp, spec))

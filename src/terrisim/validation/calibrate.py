@@ -46,6 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     abc.add_argument("--serial", action="store_true", help="run in this process")
     abc.add_argument("--restart", action="store_true",
                      help="discard the history database in the output folder and start over")
+    abc.add_argument("--population", type=int, default=None,
+                     help="particles per generation (overrides the file's [abc] population)")
+    abc.add_argument("--generations", type=int, default=None,
+                     help="at most this many generations (overrides [abc] generations)")
     abc.add_argument("--dry-run", action="store_true",
                      help="check the file, time a few runs and print the budget's estimated "
                      "simulations and wall time, without calibrating")
