@@ -135,10 +135,15 @@ def validate(scenario: Scenario, patterns: list[Pattern], replications: int, mas
         for name, (override, _, _) in ABLATIONS.items():
             if is_active(name, base):
                 variants[name] = base.replace(**override)
+    causal = any(p.causal for p in patterns)
+    if causal:   # same seeds without catalysts: the counterfactual of causal patterns
+        variants["counterfactual"] = base.replace(n_catalysts=0)
     seeds = replication_seeds(master_seed, replications)
     columns = tuple(sorted({p.indicator for p in patterns}))
     runs = run_replications(variants, seeds, columns, workers, progress)
-    comps = compare(patterns, runs["all"], base.start_year)
-    abl = {name: compare(patterns, runs[name], base.start_year)
-           for name in variants if name != "all"}
+    cf = runs.get("counterfactual")
+    comps = compare(patterns, runs["all"], base.start_year, base.n_catalysts, cf)
+    abl = {name: compare(patterns, runs[name], base.start_year,
+                         variants[name].n_catalysts, cf)
+           for name in variants if name not in ("all", "counterfactual")}
     return Validation(base, seeds, patterns, comps, abl)
