@@ -188,3 +188,22 @@ def test_posterior_point_is_written_as_the_defaults(tmp_path: Path) -> None:
     assert "n_catalysts: int = param(4," in new
     old_lines, new_lines = src.read_text().splitlines(), new.splitlines()
     assert sum(a != b for a, b in zip(old_lines, new_lines, strict=True)) == 2
+
+
+def test_abc_smc_on_a_dask_cluster(calibrated: tuple[Path, Path, str], tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from distributed import LocalCluster
+
+    exp, _, _ = calibrated
+    small = exp.with_name("dask.toml")
+    small.write_text(exp.read_text().replace("ppc_draws = 8", "ppc_draws = 2"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        code = cli.main(["calibrate", str(small), "--out", str(tmp_path), "--population", "10",
+                         "--generations", "1", "--scheduler", cluster.scheduler_address,
+                         "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    df, meta = read_posterior(tmp_path / "posterior.parquet")
+    assert meta["executor"] == "dask" and len(df) == 10
+    assert len(pd.read_csv(tmp_path / "generations.csv")) == 1

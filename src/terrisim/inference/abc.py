@@ -262,7 +262,12 @@ def make_sampler(spec: Any) -> Any:
         except (OSError, TimeoutError) as exc:
             raise UserError(f"cannot connect to the Dask scheduler at {spec.scheduler} "
                             f"({exc})") from None
-        return sampler.DaskDistributedSampler(dask_client=client, batch_size=1)
+        # as many particle evaluations in flight as worker threads (pyabc's default, no limit,
+        # floods the cluster with evaluations that are cancelled once the generation is full)
+        slots = sum(w.get("nthreads", 1) for w in
+                    client.scheduler_info(n_workers=-1).get("workers", {}).values())
+        return sampler.DaskDistributedSampler(dask_client=client, batch_size=1,
+                                              client_max_jobs=max(1, slots))
     import os
 
     return sampler.MulticoreEvalParallelSampler(n_procs=spec.workers or os.cpu_count() or 1)
@@ -319,9 +324,14 @@ def run_abc(exp: AbcExperiment, out: Path, spec: Any, restart: bool = False,
         done = 0
     remaining = exp.generations - done
     used = int(history.total_nr_simulations) if done else 0
-    if remaining > 0 and used < exp.max_simulations and not _converged(history, exp):
-        history = abc.run(minimum_epsilon=exp.min_epsilon, max_nr_populations=remaining,
-                          max_total_nr_simulations=exp.max_simulations - used)
+    try:
+        if remaining > 0 and used < exp.max_simulations and not _converged(history, exp):
+            history = abc.run(minimum_epsilon=exp.min_epsilon, max_nr_populations=remaining,
+                              max_total_nr_simulations=exp.max_simulations - used)
+    finally:
+        client = getattr(abc.sampler, "client", None)
+        if client is not None:     # the Dask sampler's connection
+            client.close()
     return history
 
 
