@@ -20,6 +20,16 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1%}" if unit == "share" else f"{value:.1f}"
 
 
+#: Words after a tolerance, per pattern unit ("share" is printed in %).
+UNIT_WORDS = {"months": "months", "count": "", "rate": "per catalyst-year"}
+
+
+def _tolerance_text(p) -> str:
+    if p.unit == "share":
+        return f"±{p.tolerance:.0%}"
+    return f"±{p.tolerance:g} {UNIT_WORDS.get(p.unit, '')}".rstrip()
+
+
 def _interval_text(lo: float, hi: float, unit: str) -> str:
     """``[lo, hi]``, or why there is none (too few replications)."""
     from ..report.stats import MIN_REPLICATIONS
@@ -36,7 +46,7 @@ def terminal_table(v: Validation) -> str:
     for c in v.comparisons:
         p = c.pattern
         lo, hi = c.ci
-        tol = f"±{p.tolerance:.0%}" if p.unit == "share" else f"±{p.tolerance:.0f} months"
+        tol = _tolerance_text(p)
         sim = f"{_fmt(c.mean, p.unit)} " + _interval_text(lo, hi, p.unit)
         if len(c.reached) < len(c.values):
             sim += f" ({len(c.reached)}/{len(c.values)} runs)"
@@ -80,7 +90,9 @@ def patterns_figure(v: Validation, path: Path) -> None:
     groups = [(unit, xlabel, k, [c for c in v.comparisons if c.pattern.unit == unit])
               for unit, xlabel, k in (("share", "share of firms, associations or communes (%)",
                                        100.0),
-                                      ("months", "months from the catalyst's start", 1.0))]
+                                      ("months", "months from the catalyst's start", 1.0),
+                                      ("count", "count", 1.0),
+                                      ("rate", "per catalyst-year", 1.0))]
     groups = [g for g in groups if g[3]]
     fig, axes = plt.subplots(len(groups), 1, figsize=(10, 0.6 * len(v.comparisons) + 2.6),
                              gridspec_kw={"height_ratios": [len(g[3]) + 1 for g in groups]},
@@ -150,7 +162,7 @@ def ablations_figure(v: Validation, path: Path) -> None:
 def _comparison_row(c: Comparison) -> str:
     p = c.pattern
     lo, hi = c.ci
-    tol = f"±{p.tolerance:.0%}" if p.unit == "share" else f"±{p.tolerance:.0f} months"
+    tol = _tolerance_text(p)
     cls = "met" if c.met else "unmet"
     runs = "" if len(c.reached) == len(c.values) else f" ({len(c.reached)}/{len(c.values)} runs)"
     return (f"<tr class='{cls}'><td>{html.escape(p.label)}<br><small>{html.escape(p.source)}"
