@@ -225,9 +225,9 @@ def effects_figure(summary: pd.DataFrame, path: Path) -> None:
                             label=f"month {month}")
             ax.axvline(0, color="black", lw=0.8)
             ax.set_yticks(range(len(effects)), effects)
-            ax.invert_yaxis()
             ax.set_title(indicator_label(ind, False))
             ax.set_xlabel(f"effect ({'percentage points' if k == 100 else 'count'})")
+        axes[0][0].invert_yaxis()      # shared y axis: inverted once, first effect on top
         axes[0][0].legend(frameon=False)
         fig.suptitle("Effects of catalysis and trust-building time: posterior median and 90 % "
                      "credible interval (paired runs)")
