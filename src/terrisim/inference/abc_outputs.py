@@ -203,10 +203,11 @@ def ppc_figure(table: pd.DataFrame, n_runs: int, path: Path) -> None:
         ax.set_ylim(len(sel) - 0.5, -0.5)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=9, frameon=False)
     fig.suptitle(f"Posterior-predictive check: one new run's value ({n_runs} runs from "
                  "posterior draws)", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
