@@ -119,8 +119,8 @@ def sobol_warnings(table: pd.DataFrame, max_width: float = SOBOL_MAX_WIDTH,
             if not math.isfinite(v) or v < -slack or v > 1 + slack:
                 out.append(f"{r['factor']}: {idx} = {v:.2f} lies outside [0, 1]")
             elif not math.isfinite(conf) or 2 * conf > max_width:
-                out.append(f"{r['factor']}: {idx} interval ±{conf:.2f} is wider than "
-                           f"{max_width:g}")
+                out.append(f"{r['factor']}: {idx} interval ±{conf:.2f} (width "
+                           f"{2 * conf:.2f}) is wider than {max_width:g}")
     if out:
         out.append("the sample is too small for these indices: use a larger N (e.g. 4× the "
                    "current one) before reading them")
