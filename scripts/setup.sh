@@ -34,7 +34,7 @@ STAMP="$VENV/.terrisim-installed"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "setup: installing terrisim and its dependencies into .venv"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[sweep,app,ema,test]"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[sweep,inference,app,ema,test]"
   touch "$STAMP"
 fi
 

@@ -29,7 +29,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "territory": ("terrisim.geography.command",
                   "write a scenario for a real French territory (département, region, EPCI…)"),
     "calibrate": ("terrisim.validation.calibrate",
-                  "rank a calibration sweep against the patterns and confirm the best points"),
+                  "calibrate against the patterns: ABC-SMC posterior, or refine a sweep's "
+                  "best points"),
+    "answer": ("terrisim.inference.answer",
+               "effects of catalysis and trust-building time over the calibrated posterior"),
+    "effect": ("terrisim.effects",
+               "causal effect of a parameter change from paired runs (common random numbers)"),
     "export-network": ("terrisim.network",
                        "write a run's alliance network as GraphML or GEXF (networkx, Gephi)"),
     "init": ("terrisim.project",

@@ -137,7 +137,7 @@ def ema_model(uncertainties: Mapping[str, Sequence[Any] | None],
 
     from .api import as_scenario
     from .errors import UserError
-    from .indicators import indicator_names
+    from .model import indicator_names
 
     base = as_scenario(scenario, **overrides)
     known = indicator_names()

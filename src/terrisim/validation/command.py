@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..seeds import VALIDATION_MASTER_SEED
+
 DEFAULT_SCENARIO = "baseline"
 
 
@@ -17,7 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="scenario file or shipped scenario name to check (default: baseline)")
     p.add_argument("--replications", type=int, default=20,
                    help="runs with different seeds (default 20)")
-    p.add_argument("--seed", type=int, default=2016, help="master seed of the replications")
+    p.add_argument("--seed", type=int, default=VALIDATION_MASTER_SEED,
+                   help=f"master seed of the replications (default {VALIDATION_MASTER_SEED}, "
+                   "which no calibration uses: the validation is out of sample)")
     p.add_argument("--ablations", action="store_true",
                    help="also remove each mechanism in turn and show how the patterns move")
     p.add_argument("--targets", type=Path, default=None,
@@ -35,10 +39,14 @@ def main(args: argparse.Namespace) -> int:
 
     from ..errors import UserError
     from ..scenario import load_scenario
+    from ..seeds import calibration_master_seeds
     from .report import ablation_text, ablations_figure, patterns_figure, terminal_table, write_html
     from .targets import load_targets
     from .validate import validate
 
+    if args.seed in calibration_master_seeds():
+        print(f"warning: master seed {args.seed} was used in calibration: this validation is "
+              f"in sample (the default {VALIDATION_MASTER_SEED} is not)", file=sys.stderr)
     if args.replications < 2:
         raise UserError(f"--replications must be at least 2 to give a confidence interval "
                         f"(got {args.replications})")

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
+from ..seeds import replication_seeds
 from .targets import Comparison, Pattern, compare, required_steps
 
 #: Mechanisms that can be switched off, with the override that removes each and a label.
@@ -80,12 +80,6 @@ def is_active(name: str, s: Scenario) -> bool:
     if name.endswith("_mission") or name in catalyst_mechanisms:
         return s.n_catalysts > 0 and bool(getattr(s, name))
     return bool(getattr(s, name))
-
-
-def replication_seeds(master: int, n: int) -> list[int]:
-    """Independent, reproducible seeds for ``n`` replications."""
-    return [int(c.generate_state(1, np.uint64)[0] % (2**63))
-            for c in np.random.SeedSequence(master).spawn(n)]
 
 
 def _run(args: tuple[str, Scenario, int, tuple[str, ...]]) -> tuple[str, int, pd.DataFrame]:
@@ -169,10 +163,15 @@ def validate(scenario: Scenario, patterns: list[Pattern], replications: int, mas
         for name, (override, _, _) in ABLATIONS.items():
             if is_active(name, base):
                 variants[name] = base.replace(**override)
+    causal = any(p.causal for p in patterns)
+    if causal:   # same seeds without catalysts: the counterfactual of causal patterns
+        variants["counterfactual"] = base.replace(n_catalysts=0)
     seeds = replication_seeds(master_seed, replications)
     columns = tuple(sorted({p.indicator for p in patterns}))
     runs = run_replications(variants, seeds, columns, workers, progress)
-    comps = compare(patterns, runs["all"], base.start_year)
-    abl = {name: compare(patterns, runs[name], base.start_year)
-           for name in variants if name != "all"}
+    cf = runs.get("counterfactual")
+    comps = compare(patterns, runs["all"], base.start_year, base.n_catalysts, cf)
+    abl = {name: compare(patterns, runs[name], base.start_year,
+                         variants[name].n_catalysts, cf)
+           for name in variants if name not in ("all", "counterfactual")}
     return Validation(base, seeds, patterns, comps, abl)
