@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from .checks import check_seed, output_dir, path_name
 from .errors import UserError
+from .memory import check_fits
 from .scenario import GROUPS, Scenario, load_scenario
 
 #: Indicators shown in the end-of-run summary, with how to print them.
@@ -47,7 +49,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="random seed (default 42); the same seed gives identical outputs")
     p.add_argument("--steps", type=int, default=None, help="months to simulate (default: the "
                    "scenario's 'steps')")
-    p.add_argument("--out", type=Path, default=None, help="output directory (default: "
+    p.add_argument("--out", default=None, help="output directory (default: "
                    "results/run-<scenario>-seed<seed>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -64,10 +66,9 @@ def run_main(args: argparse.Namespace) -> int:
             raise UserError(f"--steps must be a positive number of months (got {args.steps})")
         overrides["steps"] = args.steps
     scenario = load_scenario(args.scenario, overrides)
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    if seed < 0:
-        raise UserError(f"--seed must be a non-negative integer (got {seed})")
-    out = args.out or Path("results") / f"run-{scenario.name}-seed{seed}"
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed)
+    check_fits(scenario, what=f"{args.scenario}: one run")
+    out = output_dir(args.out, Path("results") / f"run-{path_name(scenario.name)}-seed{seed}")
     bar = tqdm(total=scenario.steps, unit="month", desc=f"{scenario.name} seed {seed}",
                disable=args.quiet, file=sys.stderr, leave=False)
     start = time.perf_counter()

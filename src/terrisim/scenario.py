@@ -452,6 +452,13 @@ class Scenario:
         if self.n_catalysts > 0 and sum(self.mission_shares()) <= 0:
             raise ScenarioError(source, "share_dialogue",
                                 "at least one catalyst mission share must be positive")
+        if self.initial_trust >= self.alliance_threshold:
+            # trust rises from first-meeting trust to the threshold in trust_building_time
+            # months: with nothing to climb, that time means nothing
+            raise ScenarioError(source, "initial_trust",
+                                f"must be below alliance_threshold = {self.alliance_threshold:g} "
+                                f"(got {self.initial_trust:g}): trust climbs from the one to "
+                                "the other")
 
     # -- derived views (never stored twice) ---------------------------------------------------
     def profile_weights(self) -> tuple[float, float, float, float, float]:
@@ -545,25 +552,105 @@ def _closest(key: str, specs: dict[str, ParamSpec]) -> str | None:
     return match[0] if match else None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`."""
+#: Largest scenario or experiment file read (bytes): such files are a few kilobytes; a bigger
+#: one is a mistake (a data file, a device) and is refused before it fills the memory.
+MAX_FILE_BYTES = 1 << 20
+#: Longest chain of ``base`` files (a scenario starting from a scenario starting from …).
+MAX_BASE_DEPTH = 32
+
+
+def _describe_special(mode: int) -> str | None:
+    """What a non-regular file is, in words (None for a regular file)."""
+    import stat
+
+    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def read_text_file(path: Path, error: type[InputError] | None = None,
+                   what: str = "a .toml file") -> str:
+    """The text of a small regular file, or one clear :class:`InputError` naming the file.
+
+    Only regular files are opened (a FIFO would block forever, ``/dev/zero`` never ends), at
+    most :data:`MAX_FILE_BYTES` are read, and every I/O or encoding problem becomes a message.
+    """
+    import os
+
+    error = error or ScenarioError
     source = str(path)
-    if not path.exists():
-        raise ScenarioError(source, None, "file not found")
-    if path.is_dir():
-        raise ScenarioError(source, None, "is a directory, expected a .toml file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, None, f"cannot be read ({exc})") from None
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise error(source, None, "file not found") from None
+    except NotADirectoryError:
+        raise error(source, None, "file not found (a part of the path is a file, not a "
+                    "directory)") from None
+    except (OSError, RuntimeError, ValueError) as exc:   # loops, too long, permissions
+        raise error(source, None, f"cannot be read ({_os_reason(exc)})") from None
+    special = _describe_special(st.st_mode)
+    if special == "a directory":
+        raise error(source, None, f"is a directory, expected {what}")
+    if special:
+        raise error(source, None, f"is {special}, expected {what} (only regular files are "
+                    "read)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise error(source, None, f"is {st.st_size:,} bytes; {what} is at most "
+                    f"{MAX_FILE_BYTES:,} bytes")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise error(source, None, f"cannot be read ({_os_reason(exc)})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error(source, None, f"is larger than {MAX_FILE_BYTES:,} bytes; {what} is "
+                    "smaller")
+    if b"\x00" in data:
+        raise error(source, None, f"is a binary file, expected {what} (text, UTF-8)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(source, None, f"cannot be read (not UTF-8 text: {exc.reason} at byte "
+                    f"{exc.start})") from None
+
+
+def _os_reason(exc: BaseException) -> str:
+    """An OS error in a few words, without repeating the path."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def parse_toml(text: str, source: str, error: type[InputError] | None = None
+               ) -> dict[str, Any]:
+    """Parse TOML text, turning syntax errors and absurd nesting into one clear error."""
+    error = error or ScenarioError
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, None, f"is not valid TOML ({exc})") from None
+        raise error(source, None, f"is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise error(source, None, "is not valid TOML for terrisim (arrays or tables nested "
+                    "too deeply)") from None
+
+
+def read_toml(path: Path, error: type[InputError] | None = None) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`
+    (or ``error``)."""
+    path = Path(path)
+    return parse_toml(read_text_file(path, error), str(path), error)
 
 
 def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved."""
+    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved.
+
+    The chain is bounded (:data:`MAX_BASE_DEPTH`) and cycles are named, so no file set makes
+    the loader recurse without end.
+    """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
@@ -571,17 +658,42 @@ def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
     flat = _flatten(data, source)
     if base is None:
         return flat
-    if not isinstance(base, str):
+    if not isinstance(base, str) or not base.strip() or "\x00" in base:
         raise ScenarioError(source, "base", f"must be a path to another scenario file "
                             f"(got {base!r})")
-    base_path = (path.parent / base).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files")
+    here = _resolved(path, source, None, str(path))
+    base_path = _resolved(path.parent / base, source, "base", base)
+    chain = (*_seen, here)
+    if base_path in chain:
+        names = " → ".join(p.name for p in chain[chain.index(base_path):])
+        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files "
+                            f"({names} → {base_path.name})")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise ScenarioError(source, "base", f"chain of base files longer than "
+                            f"{MAX_BASE_DEPTH}; start from a file nearer the root")
     if not base_path.exists():
         raise ScenarioError(source, "base", f"file '{base}' not found next to {path.name}")
-    inherited = load_mapping(base_path, (*_seen, path.resolve()))
+    try:
+        inherited = load_mapping(base_path, chain)
+    except ScenarioError as exc:
+        if exc.source == str(base_path) and exc.key is None:
+            # the base file itself is unusable: say which file and key point to it
+            raise ScenarioError(source, "base", f"'{base}' {exc.detail}") from None
+        raise
     inherited.update(flat)
     return inherited
+
+
+def _resolved(path: Path, source: str, key: str | None, shown: str) -> Path:
+    """``path`` made absolute with symlinks followed; a symlink loop is an input error."""
+    import errno
+
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        loop = getattr(exc, "errno", None) == errno.ELOOP or "loop" in str(exc).lower()
+        reason = "a loop of symbolic links" if loop else _os_reason(exc)
+        raise ScenarioError(source, key, f"'{shown}' cannot be resolved ({reason})") from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -18,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Declare the options (called by terrisim.cli for every command line)."""
     p.add_argument("experiment", metavar="EXPERIMENT.toml", type=Path,
                    help="experiment file (see experiments/ and docs/experiments.md)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="results directory (default: results/<experiment name>); re-running "
                         "the same command into it resumes an interrupted sweep")
     where = p.add_mutually_exclusive_group()
@@ -64,21 +64,30 @@ def main(args: argparse.Namespace) -> int:
 
     Exit status: 0 when every run succeeded, 1 when some failed, 130 when interrupted.
     """
+    from ..checks import (
+        check_output_dir,
+        check_positive_int,
+        check_scheduler_address,
+        check_timeout,
+        path_name,
+    )
     from .design import build_design
     from .engine import run_sweep
     from .executors import ExecutorSpec, slurm_cluster
     from .experiment import load_experiment
 
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {args.workers})")
-    if args.runs_per_task is not None and args.runs_per_task < 1:
-        raise UserError(f"--runs-per-task must be at least 1 (got {args.runs_per_task})")
-    if args.jobs < 1 or args.cores < 1:
-        raise UserError("--jobs and --cores must be at least 1")
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise UserError("--scheduler needs an address such as tcp://HOST:8786")
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_positive_int(args.runs_per_task, "--runs-per-task", 1, 100_000)
+    check_positive_int(args.jobs, "--jobs", 1, 100_000)
+    check_positive_int(args.cores, "--cores", 1, 4096)
+    timeout = check_timeout(args.connect_timeout)
+    scheduler = (check_scheduler_address(args.scheduler) if args.scheduler is not None
+                 else None)
     experiment = load_experiment(args.experiment)
-    out = args.out or Path("results") / experiment.name
+    if args.out is not None and not args.out.strip():
+        raise UserError("--out needs a directory (got an empty path)")
+    out = Path(args.out) if args.out is not None else (
+        Path("results") / path_name(experiment.name, path_name(experiment.path.stem)))
     slurm_opts: dict[str, Any] = {"queue": args.queue, "account": args.account,
                                   "jobs": args.jobs, "cores": args.cores, "memory": args.memory,
                                   "walltime": args.walltime, "job_extra": args.job_extra,
@@ -88,18 +97,20 @@ def main(args: argparse.Namespace) -> int:
             raise UserError("--print-job-script goes with --cluster slurm")
         print(slurm_cluster(slurm_opts).job_script())
         return 0
-    if args.dry_run:
-        design = build_design(experiment)
-        print(plan_text(experiment, design.n_points, design.n_runs, out))
-        return 0
     if args.serial:
         spec = ExecutorSpec("serial")
-    elif args.scheduler:
-        spec = ExecutorSpec("dask", scheduler=args.scheduler, timeout=args.connect_timeout)
+    elif scheduler:
+        spec = ExecutorSpec("dask", scheduler=scheduler, timeout=timeout)
     elif args.cluster == "slurm":
         spec = ExecutorSpec("slurm", slurm=slurm_opts)
     else:
         spec = ExecutorSpec("local", workers=args.workers)
+    check_sweep_memory(experiment, spec)
+    if args.dry_run:
+        design = build_design(experiment)
+        print(plan_text(experiment, design.n_points, design.n_runs, out))
+        return 0
+    check_output_dir(out)
 
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _interrupt)   # a scheduler's kill: save, then stop
@@ -113,6 +124,37 @@ def main(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     return 1 if summary.failed_total else 0
+
+
+def check_sweep_memory(experiment: Any, spec: Any) -> None:
+    """Refuse a sweep whose design (in the driver) plus its largest run on each local worker
+    would not fit in memory, before drawing the design."""
+    import os
+
+    from ..memory import check_fits, estimate_design_bytes
+    from .design import design_size
+
+    n_points = design_size(experiment)
+    design = estimate_design_bytes(n_points, len(experiment.factors),
+                                   n_points * experiment.replications)
+    copies = {"serial": 1, "local": spec.workers or os.cpu_count() or 1}.get(spec.kind, 0)
+    check_fits(largest_point(experiment), what=f"{experiment.path}: this sweep", copies=copies,
+               extra=design)
+
+
+def largest_point(experiment: Any) -> dict[str, Any]:
+    """The base scenario with every numeric factor at its largest value: the memory estimate
+    grows with every size parameter (cells, organisations, candidates, catalysts), so this
+    bounds the design's points."""
+    from ..scenario import Scenario
+
+    corner = {**Scenario().to_dict(), **experiment.base}
+    for f in experiment.factors:
+        if f.spec.type in (int, float):
+            corner[f.name] = max(f.values) if f.values is not None else f.hi
+        elif f.spec.type is bool and f.values is not None:
+            corner[f.name] = any(f.values)
+    return corner
 
 
 def _interrupt(signum: int, frame: object) -> None:

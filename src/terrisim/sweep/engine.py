@@ -97,8 +97,9 @@ def plan_tasks(experiment: Experiment, design: Design, run_ids: np.ndarray, runs
     """Tasks for ``run_ids`` (ascending), ``runs_per_task`` runs each, seeds from the design."""
     names = experiment.factor_names
     types = tuple(f.spec.type.__name__ for f in experiment.factors)
-    values = [tuple(_plain(v) for v in row)
-              for row in design.points.itertuples(index=False, name=None)]
+    # per-task lookups in the design's columns: no list of every point's values (a 10⁷-point
+    # design would need gigabytes of Python tuples)
+    columns = [design.points[n].to_numpy() for n in names]
     out = experiment.output
     for start in range(0, len(run_ids), runs_per_task):
         ids = [int(i) for i in run_ids[start:start + runs_per_task]]
@@ -108,7 +109,7 @@ def plan_tasks(experiment: Experiment, design: Design, run_ids: np.ndarray, runs
                    months=out.months, run_ids=tuple(ids), points=tuple(points),
                    replications=tuple(design.replication_of(i) for i in ids),
                    seeds=tuple(int(s) for s in run_seeds(design.master_seed, ids)),
-                   values=tuple(values[p] for p in points))
+                   values=tuple(tuple(_plain(c[p]) for c in columns) for p in points))
 
 
 def _plain(value: Any) -> Any:
