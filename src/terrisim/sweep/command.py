@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="delete existing results in the output directory and start over")
     p.add_argument("--retry-failed", action="store_true",
                    help="run again the runs recorded as failed")
+    p.add_argument("--repair", action="store_true",
+                   help="heal a damaged results directory: rebuild experiment.json and "
+                        "design.parquet from the experiment file, set damaged or foreign "
+                        "chunks aside in quarantine/ (their runs are redone), keep every valid "
+                        "chunk; then resume")
     p.add_argument("--runs-per-task", type=int, default=None, metavar="N",
                    help="runs batched in one task (default: from the file, else automatic)")
     p.add_argument("--dry-run", action="store_true",
@@ -62,7 +68,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     """Validate, run (or resume) the sweep and print a summary.
 
-    Exit status: 0 when every run succeeded, 1 when some failed, 130 when interrupted.
+    Exit status: 0 when every run succeeded, 1 when some failed in the model, 130 when
+    interrupted or incomplete (Ctrl-C, SIGTERM, a lost scheduler, runs lost outside the model):
+    re-running the same command resumes.
     """
     from ..checks import (
         check_output_dir,
@@ -117,11 +125,13 @@ def main(args: argparse.Namespace) -> int:
     try:
         summary = run_sweep(experiment, out, spec, restart=args.restart,
                             retry_failed=args.retry_failed, progress=not args.quiet,
-                            runs_per_task=args.runs_per_task)
+                            runs_per_task=args.runs_per_task, repair=args.repair)
     finally:
         signal.signal(signal.SIGTERM, previous)
     print(summary_text(summary))
-    if summary.interrupted:
+    if summary.lost_reason:
+        print(f"interrupted: {summary.lost_reason}", file=sys.stderr)
+    if summary.interrupted or not summary.complete:
         return 130
     return 1 if summary.failed_total else 0
 
@@ -184,7 +194,7 @@ def plan_text(experiment: Any, n_points: int, n_runs: int, out: Path) -> str:
 
 def summary_text(s: Any) -> str:
     """A few lines: what was done, how fast, where it is, what failed, what to do next."""
-    done = s.done_before + s.executed
+    done = s.done_before + s.executed - s.lost_now
     head = (f"{s.name}: {done:,} of {s.n_runs:,} runs done, {s.failed_total:,} failed")
     if s.executed:
         runs = "run" if s.executed == 1 else "runs"
@@ -192,7 +202,7 @@ def summary_text(s: Any) -> str:
                  f"({s.runs_per_second:.2f} runs/s) on {s.executor}")
     elif s.done_before == s.n_runs:
         head += " — nothing left to run"
-    lines = [head]
+    lines = [f"repair: {line}" for line in s.repaired] + [head]
     if s.executed and s.worker_cpu_seconds > 0:
         lines.append(f"model: {s.worker_cpu_seconds / s.executed:.2f} s CPU a run; "
                      f"orchestration and idle time {100 * s.overhead_share:.1f} % of the "
@@ -201,7 +211,12 @@ def summary_text(s: Any) -> str:
     if s.first_failures:
         lines.append("first failures:")
         lines += [f"  {line.splitlines()[0][:300]}" for line in s.first_failures]
-    if s.interrupted:
+    if s.lost_now:
+        lines.append(f"{s.lost_now:,} runs were lost outside the model (workers, scheduler): "
+                     "they are not counted as failed and run again on resume")
+    if s.compacted:
+        lines.append(f"compacted: {s.compacted:,} small chunk files merged")
+    if s.interrupted or s.lost_now:
         lines.append("interrupted: completed runs are saved; re-run the same command to "
                      "resume with only the missing runs")
     elif s.complete:

@@ -69,6 +69,15 @@ class Backend:
         """Replace a broken pool (local only)."""
         raise UserError("the executor broke and cannot be restarted")
 
+    def lost(self) -> bool:
+        """Whether the executor itself is gone (then the sweep stops and resumes later), as
+        opposed to one task failing."""
+        return False
+
+    def lost_reason(self, exc: BaseException | None = None) -> str:
+        """One line saying what was lost."""
+        return f"the executor stopped ({type(exc).__name__ if exc else 'unknown'})"
+
     def abort(self) -> None:
         """Stop now: cancel queued tasks and stop running ones (Ctrl-C)."""
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -134,10 +143,16 @@ class DaskBackend(Backend):
                             "pip install 'terrisim[sweep]'") from None
         self.cluster = cluster
         target = cluster if cluster is not None else scheduler
+        self.address = scheduler or getattr(cluster, "scheduler_address", "?")
+        import logging
+
+        # the sweep says itself, in one line, what a lost scheduler means for the results
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             self.client = Client(target, timeout=f"{timeout}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({exc}); "
+        except Exception as exc:   # OSError, TimeoutError, or Dask's own errors
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({reason}); "
                             "start one with `dask scheduler` and `dask worker ADDRESS "
                             "--nthreads 1 --nworkers N`, or check the address") from None
         if cluster is None:
@@ -164,6 +179,14 @@ class DaskBackend(Backend):
     def restart(self) -> None:
         raise UserError("the Dask client lost its scheduler; results so far are saved, re-run "
                         "the same command to resume")
+
+    def lost(self) -> bool:
+        return self.client.status != "running"
+
+    def lost_reason(self, exc: BaseException | None = None) -> str:
+        what = f" ({type(exc).__name__})" if exc is not None else ""
+        return (f"lost the Dask scheduler at {self.address}{what}; the runs in flight were not "
+                "recorded and run again when the same command is re-run")
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):

@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, default=None, help="patterns file (default: the "
                    "project's data/targets.toml)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="output directory (default: RESULTS_DIR/calibration)")
     p.add_argument("--refine", type=int, default=0, metavar="STEPS",
                    help="Gauss-Newton steps on a local linear surrogate from the best confirmed "
@@ -245,6 +245,7 @@ def main(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from ..checks import check_positive_int, check_seed, output_dir
     from ..errors import UserError
     from ..scenario import scenario_from_mapping
     from ..sweep.storage import read_experiment_record
@@ -253,6 +254,11 @@ def main(args: argparse.Namespace) -> int:
 
     if args.confirm < 0 or args.replications < 2:
         raise UserError("--confirm must be ≥ 0 and --replications ≥ 2")
+    check_positive_int(args.confirm, "--confirm", 0, 100_000)
+    check_positive_int(args.replications, "--replications", 2, 100_000)
+    check_positive_int(args.refine, "--refine", 0, 1000)
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_seed(args.seed)
     if args.from_defaults:
         args.confirm = 0
     record = read_experiment_record(args.results)
@@ -270,8 +276,7 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{args.results}: the sweep did not keep {', '.join(missing)}; add them "
                         "to [output] indicators of the experiment file")
     table = point_deviations(runs, patterns, names, base.start_year)
-    out = args.out or args.results / "calibration"
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, args.results / "calibration")
     table.to_csv(out / "points.csv", index=False)
     posterior_figure(table, factors, out / "posterior.png")
     accepted = table[table["accepted"]]
