@@ -79,7 +79,7 @@ def main(args: argparse.Namespace) -> int:
         check_timeout,
         path_name,
     )
-    from .design import build_design
+    from .design import design_size
     from .engine import run_sweep
     from .executors import ExecutorSpec, slurm_cluster
     from .experiment import load_experiment
@@ -114,9 +114,9 @@ def main(args: argparse.Namespace) -> int:
     else:
         spec = ExecutorSpec("local", workers=args.workers)
     check_sweep_memory(experiment, spec)
-    if args.dry_run:
-        design = build_design(experiment)
-        print(plan_text(experiment, design.n_points, design.n_runs, out))
+    if args.dry_run:   # sizes only: drawing a 10⁷-point design would take minutes
+        n_points = design_size(experiment)
+        print(plan_text(experiment, n_points, n_points * experiment.replications, out))
         return 0
     check_output_dir(out)
 

@@ -115,6 +115,10 @@ class ResultStore:
         """
         record_path = self.root / EXPERIMENT_JSON
         plan = plan_hash(described)
+        for table in TABLES:
+            if self.folder(table).exists() and not self.folder(table).is_dir():
+                raise UserError(f"{self.folder(table)}: is a file, expected the folder of the "
+                                f"'{table}' chunks; move it away")
         nothing_stored = not any(chunk_files(self.folder(t)) for t in TABLES)
         if restart or (record_path.exists() and nothing_stored):
             self.clear()      # nothing to mix with: start from this experiment
