@@ -39,7 +39,7 @@ from tests.fuzz.corpus import FIXTURE, Case, all_cases, experiment_text  # noqa:
 #: Address-space limit of each case (the issue's reproducers used a 4 GB cap).
 ADDRESS_SPACE = 4 * 2**30
 #: Memory budget terrisim itself is told about (ignored by versions without the check).
-MEMORY_LIMIT = "2GB"
+MEMORY_LIMIT = "500MB"
 
 
 def materialise(case: Case, where: Path, fixtures: dict[str, Path]) -> None:

@@ -216,8 +216,9 @@ class ResultStore:
 
     # -- bookkeeping -----------------------------------------------------------------------
     def done_run_ids(self) -> np.ndarray:
-        """Ids of runs already stored, successful or failed in the model (sorted, unique)."""
-        parts = [_read_ids(p) for t in TABLES for p in chunk_files(self.folder(t))]
+        """Ids of runs already stored, successful or failed in the model (sorted, unique);
+        every chunk checked as readers check it (this sweep's, no run stored twice)."""
+        parts = [ids for t in TABLES for ids in stored_ids(self.root, t).values()]
         if not parts:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate(parts))
@@ -356,13 +357,18 @@ def checked_files(root: str | Path, table: str) -> list[Path]:
     """The chunk files of ``table``, after checking what every reader relies on: each file is
     a readable Parquet file written by this experiment's sweep (plan hash in its footer), and
     no run is stored in two files.  Problems raise one :class:`UserError` naming the file."""
+    return list(stored_ids(root, table))
+
+
+def stored_ids(root: str | Path, table: str) -> dict[Path, np.ndarray]:
+    """Run ids of every chunk file of ``table``, checked as :func:`checked_files` says."""
     import pyarrow.parquet as pq
 
     root = Path(root)
     record = read_experiment_record(root)
-    files = chunk_files(root / table)
-    seen: dict[int, Path] = {}
-    for path in files:
+    out: dict[Path, np.ndarray] = {}
+    owner: dict[int, Path] = {}
+    for path in chunk_files(root / table):
         try:
             schema = pq.read_schema(path)
             meta = json.loads((schema.metadata or {}).get(b"terrisim", b"{}"))
@@ -374,12 +380,14 @@ def checked_files(root: str | Path, table: str) -> list[Path]:
                             f"plan hash in its footer); move it out of {root / table}")
         if "run_id" not in schema.names:
             raise UserError(f"{path}: has no run_id column; move it out of {root / table}")
-        for run_id in _read_ids(path).tolist():
-            if run_id in seen:
-                raise UserError(f"{root / table}: run {run_id} is stored twice ({seen[run_id].name}"
-                                f" and {path.name}); {REPAIR_HINT}")
-            seen[run_id] = path
-    return files
+        ids = _read_ids(path)
+        for run_id in ids.tolist():
+            first = owner.setdefault(run_id, path)
+            if first != path:
+                raise UserError(f"{root / table}: run {run_id} is stored twice ({first.name} "
+                                f"and {path.name}); {REPAIR_HINT}")
+        out[path] = ids
+    return out
 
 
 def read_design(root: str | Path) -> pd.DataFrame:
