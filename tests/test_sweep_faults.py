@@ -135,27 +135,39 @@ def test_runs_lost_outside_the_model_run_again(tmp_path: Path, reference: pd.Dat
     pd.testing.assert_frame_equal(read_results(out), reference)
 
 
-def small_sweep(tmp_path: Path, compact_at_end: bool = False) -> tuple[Path, Path]:
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The 120-run experiment, 3 runs a task in this process, buffered rows written at every
     turn of the engine's loop: many small chunk files, as a long sweep leaves."""
     import terrisim.sweep.engine as engine
 
-    exp = experiment(tmp_path)
-    out = tmp_path / "out"
+    tmp = tmp_path_factory.mktemp("swept")
+    exp = experiment(tmp)
+    out = tmp / "out"
     flush, engine.FLUSH_SECONDS = engine.FLUSH_SECONDS, 0.0
     try:
         run_sweep(load_experiment(exp), out, ExecutorSpec("serial"), progress=False,
-                  runs_per_task=3, compact=compact_at_end)
+                  runs_per_task=3, compact=False)
     finally:
         engine.FLUSH_SECONDS = flush
-    n = len(chunk_files(out / "runs"))
-    assert n == 1 if compact_at_end else n >= 10
+    assert len(chunk_files(out / "runs")) >= 10
     return exp, out
 
 
-def test_compaction_keeps_every_run_once_even_if_interrupted(tmp_path: Path,
-                                                             reference: pd.DataFrame) -> None:
-    exp, out = small_sweep(tmp_path)
+def small_sweep(tmp_path: Path, swept: tuple[Path, Path], compacted: bool = False
+                ) -> tuple[Path, Path]:
+    """A copy of the swept results directory (compacted as at the end of a session)."""
+    exp, source = swept
+    out = tmp_path / "out"
+    shutil.copytree(source, out)
+    if compacted:
+        compact(out)
+    return exp, out
+
+
+def test_compaction_keeps_every_run_once_even_if_interrupted(
+        tmp_path: Path, reference: pd.DataFrame, swept: tuple[Path, Path]) -> None:
+    exp, out = small_sweep(tmp_path, swept)
     before = {p.name: p.read_bytes() for p in chunk_files(out / "runs")}
     assert compact(out) == len(before) - 1
     files = chunk_files(out / "runs")
@@ -174,9 +186,9 @@ def test_compaction_keeps_every_run_once_even_if_interrupted(tmp_path: Path,
     assert load(out).final["run_id"].nunique() == 120
 
 
-def test_repair_rebuilds_metadata_and_sets_damaged_chunks_aside(tmp_path: Path,
-                                                                reference: pd.DataFrame) -> None:
-    exp_path, out = small_sweep(tmp_path)
+def test_repair_rebuilds_metadata_and_sets_damaged_chunks_aside(
+        tmp_path: Path, reference: pd.DataFrame, swept: tuple[Path, Path]) -> None:
+    exp_path, out = small_sweep(tmp_path, swept)
     exp = load_experiment(exp_path)
     chunks = chunk_files(out / "runs")
     (out / "experiment.json").write_text("{garbage")
@@ -202,8 +214,9 @@ def test_repair_rebuilds_metadata_and_sets_damaged_chunks_aside(tmp_path: Path,
 
 
 @pytest.mark.parametrize("damage", ["duplicate", "foreign", "garbage-record"])
-def test_report_refuses_what_the_sweep_refuses(tmp_path: Path, damage: str) -> None:
-    _, out = small_sweep(tmp_path)
+def test_report_refuses_what_the_sweep_refuses(tmp_path: Path, damage: str,
+                                               swept: tuple[Path, Path]) -> None:
+    _, out = small_sweep(tmp_path, swept, compacted=damage != "duplicate")
     bracketed = tmp_path / "res[1]"                 # DuckDB would read this as a glob
     out.rename(bracketed)
     runs = bracketed / "runs"
@@ -222,8 +235,9 @@ def test_report_refuses_what_the_sweep_refuses(tmp_path: Path, damage: str) -> N
         assert fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
-def test_report_reads_a_directory_with_brackets(tmp_path: Path) -> None:
-    _, out = small_sweep(tmp_path, compact_at_end=True)
+def test_report_reads_a_directory_with_brackets(tmp_path: Path, swept: tuple[Path, Path]
+                                                ) -> None:
+    _, out = small_sweep(tmp_path, swept, compacted=True)
     bracketed = tmp_path / "res[1]"
     out.rename(bracketed)
     from terrisim.report.data import load
