@@ -29,26 +29,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                        help="run in this process, one run after the other (for debugging)")
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
-    where.add_argument("--cluster", choices=["slurm"], default=None,
-                       help="create a Dask cluster on SLURM (dask-jobqueue) for this sweep")
+    where.add_argument("--cluster", choices=["slurm", "pbs", "sge"], default=None,
+                       help="create a Dask cluster of SLURM, PBS or SGE jobs (dask-jobqueue) "
+                            "for this sweep")
     p.add_argument("--connect-timeout", type=float, default=30.0, metavar="SECONDS",
                    help="how long to try reaching the Dask scheduler, and to wait for its "
                         "first worker (default 30)")
-    slurm = p.add_argument_group("SLURM options (with --cluster slurm)")
-    slurm.add_argument("--queue", help="SLURM partition")
-    slurm.add_argument("--account", help="SLURM account to charge")
-    slurm.add_argument("--jobs", type=int, default=1, help="number of SLURM jobs (default 1)")
+    slurm = p.add_argument_group("batch-system options (with --cluster slurm|pbs|sge)")
+    slurm.add_argument("--queue", help="partition (SLURM) or queue (PBS, SGE)")
+    slurm.add_argument("--account", help="account (SLURM, PBS) or project (SGE) to charge")
+    slurm.add_argument("--jobs", type=int, default=1, help="number of jobs (default 1)")
     slurm.add_argument("--cores", type=int, default=8,
                        help="cores per job; one single-threaded worker per core (default 8)")
     slurm.add_argument("--memory", default=None,
                        help="memory per job, e.g. 16GB (default: 2GB per core)")
     slurm.add_argument("--walltime", default="01:00:00",
                        help="wall time per job, HH:MM:SS (default 01:00:00)")
+    slurm.add_argument("--resource-spec", default=None, metavar="SPEC",
+                       help="resource request line (PBS -l, SGE -l), e.g. "
+                            "'select=1:ncpus=16:mem=32GB' (default: from --cores and --memory)")
     slurm.add_argument("--job-extra", action="append", default=[], metavar="DIRECTIVE",
-                       help="extra #SBATCH directive, e.g. --job-extra='--qos=short' "
-                            "(repeatable)")
+                       help="extra directive, e.g. --job-extra='--qos=short' (SLURM) or "
+                            "--job-extra='-pe smp 16' (SGE) (repeatable)")
     slurm.add_argument("--print-job-script", action="store_true",
-                       help="print the sbatch script the jobs would use, and exit")
+                       help="print the job script the jobs would use, and exit")
     p.add_argument("--restart", action="store_true",
                    help="delete existing results in the output directory and start over")
     p.add_argument("--retry-failed", action="store_true",
@@ -81,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
     )
     from .design import design_size
     from .engine import run_sweep
-    from .executors import ExecutorSpec, slurm_cluster
+    from .executors import ExecutorSpec, jobqueue_cluster
     from .experiment import load_experiment
 
     check_positive_int(args.workers, "--workers", 1, 4096)
@@ -99,18 +103,23 @@ def main(args: argparse.Namespace) -> int:
     slurm_opts: dict[str, Any] = {"queue": args.queue, "account": args.account,
                                   "jobs": args.jobs, "cores": args.cores, "memory": args.memory,
                                   "walltime": args.walltime, "job_extra": args.job_extra,
-                                  "log_directory": str(out / "slurm-logs")}
+                                  "resource_spec": args.resource_spec,
+                                  "log_directory": str(out / f"{args.cluster or 'slurm'}-logs")}
     if args.print_job_script:
-        if args.cluster != "slurm":
-            raise UserError("--print-job-script goes with --cluster slurm")
-        print(slurm_cluster(slurm_opts).job_script())
+        if args.cluster is None:
+            raise UserError("--print-job-script goes with --cluster slurm|pbs|sge")
+        cluster = jobqueue_cluster(args.cluster, slurm_opts)
+        try:
+            print(cluster.job_script())
+        finally:
+            cluster.close()
         return 0
     if args.serial:
         spec = ExecutorSpec("serial")
     elif scheduler:
         spec = ExecutorSpec("dask", scheduler=scheduler, timeout=timeout)
-    elif args.cluster == "slurm":
-        spec = ExecutorSpec("slurm", slurm=slurm_opts)
+    elif args.cluster is not None:
+        spec = ExecutorSpec(args.cluster, slurm=slurm_opts, timeout=timeout)
     else:
         spec = ExecutorSpec("local", workers=args.workers)
     check_sweep_memory(experiment, spec)
