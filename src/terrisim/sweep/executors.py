@@ -145,6 +145,16 @@ class DaskBackend(Backend):
         self.cluster = cluster
         target = cluster if cluster is not None else scheduler
         self.address = scheduler or getattr(cluster, "scheduler_address", "?")
+        if scheduler is not None and scheduler.startswith("tls://"):
+            from distributed.security import Security
+
+            sec = Security()
+            if not (sec.tls_ca_file and sec.tls_client_cert):
+                raise UserError(f"--scheduler {scheduler}: TLS needs this client's certificate: "
+                                "set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+                                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and "
+                                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (see "
+                                "docs/experiments.md, 'Security')")
         import logging
 
         # the sweep says itself, in one line, what a lost scheduler means for the results
