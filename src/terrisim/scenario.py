@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import InputError
+from .files import os_reason, parse_toml, read_text_file
 
 __all__ = [
     "GROUPS",
@@ -552,95 +552,14 @@ def _closest(key: str, specs: dict[str, ParamSpec]) -> str | None:
     return match[0] if match else None
 
 
-#: Largest scenario or experiment file read (bytes): such files are a few kilobytes; a bigger
-#: one is a mistake (a data file, a device) and is refused before it fills the memory.
-MAX_FILE_BYTES = 1 << 20
 #: Longest chain of ``base`` files (a scenario starting from a scenario starting from …).
 MAX_BASE_DEPTH = 32
 
 
-def _describe_special(mode: int) -> str | None:
-    """What a non-regular file is, in words (None for a regular file)."""
-    import stat
-
-    for test, what in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return what
-    return None if stat.S_ISREG(mode) else "not a regular file"
-
-
-def read_text_file(path: Path, error: type[InputError] | None = None,
-                   what: str = "a .toml file") -> str:
-    """The text of a small regular file, or one clear :class:`InputError` naming the file.
-
-    Only regular files are opened (a FIFO would block forever, ``/dev/zero`` never ends), at
-    most :data:`MAX_FILE_BYTES` are read, and every I/O or encoding problem becomes a message.
-    """
-    import os
-
-    error = error or ScenarioError
-    source = str(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise error(source, None, "file not found") from None
-    except NotADirectoryError:
-        raise error(source, None, "file not found (a part of the path is a file, not a "
-                    "directory)") from None
-    except (OSError, RuntimeError, ValueError) as exc:   # loops, too long, permissions
-        raise error(source, None, f"cannot be read ({_os_reason(exc)})") from None
-    special = _describe_special(st.st_mode)
-    if special == "a directory":
-        raise error(source, None, f"is a directory, expected {what}")
-    if special:
-        raise error(source, None, f"is {special}, expected {what} (only regular files are "
-                    "read)")
-    if st.st_size > MAX_FILE_BYTES:
-        raise error(source, None, f"is {st.st_size:,} bytes; {what} is at most "
-                    f"{MAX_FILE_BYTES:,} bytes")
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise error(source, None, f"cannot be read ({_os_reason(exc)})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise error(source, None, f"is larger than {MAX_FILE_BYTES:,} bytes; {what} is "
-                    "smaller")
-    if b"\x00" in data:
-        raise error(source, None, f"is a binary file, expected {what} (text, UTF-8)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(source, None, f"cannot be read (not UTF-8 text: {exc.reason} at byte "
-                    f"{exc.start})") from None
-
-
-def _os_reason(exc: BaseException) -> str:
-    """An OS error in a few words, without repeating the path."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
-
-
-def parse_toml(text: str, source: str, error: type[InputError] | None = None
-               ) -> dict[str, Any]:
-    """Parse TOML text, turning syntax errors and absurd nesting into one clear error."""
-    error = error or ScenarioError
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise error(source, None, f"is not valid TOML ({exc})") from None
-    except RecursionError:
-        raise error(source, None, "is not valid TOML for terrisim (arrays or tables nested "
-                    "too deeply)") from None
-
-
 def read_toml(path: Path, error: type[InputError] | None = None) -> dict[str, Any]:
     """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`
-    (or ``error``)."""
+    (or ``error``): see :mod:`terrisim.files` (regular files only, bounded size and nesting)."""
+    error = error or ScenarioError
     path = Path(path)
     return parse_toml(read_text_file(path, error), str(path), error)
 
@@ -692,7 +611,7 @@ def _resolved(path: Path, source: str, key: str | None, shown: str) -> Path:
         return path.resolve()
     except (OSError, RuntimeError) as exc:
         loop = getattr(exc, "errno", None) == errno.ELOOP or "loop" in str(exc).lower()
-        reason = "a loop of symbolic links" if loop else _os_reason(exc)
+        reason = "a loop of symbolic links" if loop else os_reason(exc)
         raise ScenarioError(source, key, f"'{shown}' cannot be resolved ({reason})") from None
 
 

@@ -31,14 +31,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..files import parse_toml, read_text_file
 from ..scenario import (
     GROUPS,
     ParamSpec,
     Scenario,
     ScenarioError,
     load_mapping,
-    parse_toml,
-    read_text_file,
     scenario_from_mapping,
 )
 
