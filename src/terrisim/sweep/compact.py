@@ -22,8 +22,8 @@ from typing import Any
 from .storage import TABLES, chunk_files, drop_superseded
 
 #: Arrow bytes of rows per compacted file (and per row group, so readers stream).
-TARGET_BYTES = 256 * 2**20
-ROW_GROUP_BYTES = 64 * 2**20
+TARGET_BYTES = 128 * 2**20
+ROW_GROUP_BYTES = 32 * 2**20
 #: A folder with fewer chunks than this is left alone.
 MIN_FILES = 8
 #: A chunk already this large (on disk) is left as it is.
