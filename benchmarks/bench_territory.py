@@ -40,7 +40,8 @@ FRANCE = ("France 1:1", "scenarios/france.toml")
 
 def child(target: str, months: int, seed: int) -> dict:
     """Set up and run one territory in this process; the figures as a dict."""
-    from terrisim.footprint import MemoryRefused, estimate
+    from terrisim.memory import MemoryLimitError as MemoryRefused
+    from terrisim.memory import estimate_run_bytes
     from terrisim.model import TerritoryModel
     from terrisim.scenario import Scenario, load_scenario
 
@@ -51,8 +52,8 @@ def child(target: str, months: int, seed: int) -> dict:
 
         s = Scenario(name=target, territory=target, cell_km=1.0,
                      **proposed_parameters(target))
-    est = estimate(s)
-    out = {"organisations": est.organisations, "estimate_gb": est.total / 1e9}
+    out = {"organisations": s.n_communes + s.n_firms + s.n_associations,
+           "estimate_gb": estimate_run_bytes(s) / 1e9}
     t0 = time.perf_counter()
     try:
         model = TerritoryModel(scenario=s, rng=seed)

@@ -156,10 +156,12 @@ def test_scenario_too_big_for_memory_is_refused_before_allocating(monkeypatch):
     import resource
     import time
 
-    from terrisim.footprint import ENV_LIMIT, MemoryRefused, estimate
+    from terrisim.memory import LIMIT_ENV as ENV_LIMIT
+    from terrisim.memory import MemoryLimitError as MemoryRefused
+    from terrisim.memory import estimate_run_bytes
 
     france = Scenario(territory="france", cell_km=1.0, n_catalysts=350)
-    assert estimate(france).total > 10e9
+    assert estimate_run_bytes(france) > 4e9
     monkeypatch.setenv(ENV_LIMIT, "4GB")
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .memory import KERNEL_CHUNK
 from .organisations import Organisations
 from .progress import report
 from .scenario import Scenario
@@ -40,10 +41,6 @@ class EncounterKernel:
     tl_visit: np.ndarray      # (M,) monthly visit probability
 
 
-#: Organisations whose candidate lists are built at once: the nearest-neighbour query and the
-#: weights need about 1 KB per organisation transiently, so chunks bound the peak (≈ 200 MB)
-#: instead of letting it grow with the territory (≈ 2.6 KB per organisation at once).
-KERNEL_CHUNK = 200_000
 
 
 def build_kernel(s: Scenario, t: Territory, orgs: Organisations,

@@ -52,9 +52,9 @@ from .contacts import ContactBuffer
 from .domains import from_mask
 from .encounters import build_kernel, spontaneous, tiers_lieux_visits
 from .events import EventLog
-from .footprint import check_fits
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
 from .mayors import INNOVATION, PARTNERSHIPS, PROFILE_TRAITS, TRAITS, monthly_plan, role_rates
+from .memory import check_fits
 from .mesa_compat import split_mesa_scenario
 from .organisations import ECONOMIC, EPCI_BODY, PUBLIC, build_organisations, members_by_commune
 from .scenario import Scenario
@@ -146,7 +146,9 @@ class TerritoryModel(Model):
             raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
         if overrides:
             params = params.replace(**overrides)
-        check_fits(params)   # refuse a run that would not fit in memory, before allocating
+        # refuse a run that would not fit in memory, before allocating anything
+        check_fits(params, what=f"scenario '{params.name}'"
+                   + (f" (territory {params.territory})" if params.territory else ""))
         seed = seed_of(rng)
         if mesa_scenario is not None:
             mesa_scenario.rng = seed   # Mesa requires the model's rng and the scenario's to agree

@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from .checks import check_seed, output_dir, path_name
 from .errors import UserError
+from .memory import check_fits, estimate_run_bytes, format_bytes
 from .resources import find_scenario
 from .scenario import GROUPS, Scenario, load_scenario
 
@@ -49,7 +51,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="random seed (default 42); the same seed gives identical outputs")
     p.add_argument("--steps", type=int, default=None, help="months to simulate (default: the "
                    "scenario's 'steps')")
-    p.add_argument("--out", type=Path, default=None, help="output directory (default: "
+    p.add_argument("--out", default=None, help="output directory (default: "
                    "results/run-<scenario>-seed<seed>)")
     p.add_argument("--tables", metavar="NAMES", default=None,
                    help="also write these long tables, comma-separated: alliances (one row per "
@@ -76,10 +78,9 @@ def run_main(args: argparse.Namespace) -> int:
         overrides["steps"] = args.steps
     source = find_scenario(args.scenario)
     scenario = load_scenario(source, overrides)
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    if seed < 0:
-        raise UserError(f"--seed must be a non-negative integer (got {seed})")
-    out = args.out or Path("results") / f"run-{scenario.name}-seed{seed}"
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed)
+    check_fits(scenario, what=f"{args.scenario}: one run")
+    out = output_dir(args.out, Path("results") / f"run-{path_name(scenario.name)}-seed{seed}")
     areas = None
     if scenario.territory:
         from .geography.outputs import MAP_INDICATORS, AreaRecorder
@@ -88,11 +89,9 @@ def run_main(args: argparse.Namespace) -> int:
             raise UserError(f"--map must be one of {', '.join(MAP_INDICATORS)} "
                             f"(got {args.map!r})")
         areas = AreaRecorder(scenario, args.map)
-    from .footprint import estimate
-
-    need = estimate(scenario)
-    if need.total > 2e9:
-        print(f"memory: {need.describe()}", file=sys.stderr)
+    need = estimate_run_bytes(scenario)
+    if need > 2e9:
+        print(f"memory: about {format_bytes(need)} for this run", file=sys.stderr)
     from .progress import reporting
 
     setup = tqdm(total=1, desc="set-up", disable=args.quiet, file=sys.stderr, leave=False)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import InputError
+from .files import os_reason, parse_toml, read_text_file
 from .resources import find_scenario
 
 __all__ = [
@@ -540,6 +540,13 @@ class Scenario:
         if self.n_catalysts > 0 and sum(self.mission_shares()) <= 0:
             raise ScenarioError(source, "share_dialogue",
                                 "at least one catalyst mission share must be positive")
+        if self.initial_trust >= self.alliance_threshold:
+            # trust rises from first-meeting trust to the threshold in trust_building_time
+            # months: with nothing to climb, that time means nothing
+            raise ScenarioError(source, "initial_trust",
+                                f"must be below alliance_threshold = {self.alliance_threshold:g} "
+                                f"(got {self.initial_trust:g}): trust climbs from the one to "
+                                "the other")
 
     # -- derived views (never stored twice) ---------------------------------------------------
     def profile_weights(self) -> tuple[float, float, float, float, float]:
@@ -639,25 +646,24 @@ def _closest(key: str, specs: dict[str, ParamSpec]) -> str | None:
     return match[0] if match else None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`."""
-    source = str(path)
-    if not path.exists():
-        raise ScenarioError(source, None, "file not found")
-    if path.is_dir():
-        raise ScenarioError(source, None, "is a directory, expected a .toml file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, None, f"cannot be read ({exc})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, None, f"is not valid TOML ({exc})") from None
+#: Longest chain of ``base`` files (a scenario starting from a scenario starting from …).
+MAX_BASE_DEPTH = 32
+
+
+def read_toml(path: Path, error: type[InputError] | None = None) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`
+    (or ``error``): see :mod:`terrisim.files` (regular files only, bounded size and nesting)."""
+    error = error or ScenarioError
+    path = Path(path)
+    return parse_toml(read_text_file(path, error), str(path), error)
 
 
 def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved."""
+    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved.
+
+    The chain is bounded (:data:`MAX_BASE_DEPTH`) and cycles are named, so no file set makes
+    the loader recurse without end.
+    """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
@@ -665,17 +671,42 @@ def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
     flat = _flatten(data, source)
     if base is None:
         return flat
-    if not isinstance(base, str):
+    if not isinstance(base, str) or not base.strip() or "\x00" in base:
         raise ScenarioError(source, "base", f"must be a path to another scenario file "
                             f"(got {base!r})")
-    base_path = (path.parent / base).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files")
+    here = _resolved(path, source, None, str(path))
+    base_path = _resolved(path.parent / base, source, "base", base)
+    chain = (*_seen, here)
+    if base_path in chain:
+        names = " → ".join(p.name for p in chain[chain.index(base_path):])
+        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files "
+                            f"({names} → {base_path.name})")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise ScenarioError(source, "base", f"chain of base files longer than "
+                            f"{MAX_BASE_DEPTH}; start from a file nearer the root")
     if not base_path.exists():
         raise ScenarioError(source, "base", f"file '{base}' not found next to {path.name}")
-    inherited = load_mapping(base_path, (*_seen, path.resolve()))
+    try:
+        inherited = load_mapping(base_path, chain)
+    except ScenarioError as exc:
+        if exc.source == str(base_path) and exc.key is None:
+            # the base file itself is unusable: say which file and key point to it
+            raise ScenarioError(source, "base", f"'{base}' {exc.detail}") from None
+        raise
     inherited.update(flat)
     return inherited
+
+
+def _resolved(path: Path, source: str, key: str | None, shown: str) -> Path:
+    """``path`` made absolute with symlinks followed; a symlink loop is an input error."""
+    import errno
+
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        loop = getattr(exc, "errno", None) == errno.ELOOP or "loop" in str(exc).lower()
+        reason = "a loop of symbolic links" if loop else os_reason(exc)
+        raise ScenarioError(source, key, f"'{shown}' cannot be resolved ({reason})") from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -89,7 +89,7 @@ def abc_main(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(dry_run(exp, spec))
         return 0
-    out = args.out or Path("results") / exp.name
+    out = Path(args.out) if args.out else Path("results") / exp.name
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

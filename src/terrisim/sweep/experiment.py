@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..files import parse_toml, read_text_file
 from ..resources import NotFoundError, find_experiment, find_scenario
 from ..scenario import (
     GROUPS,
@@ -39,7 +40,6 @@ from ..scenario import (
     Scenario,
     ScenarioError,
     load_mapping,
-    read_toml,
     scenario_from_mapping,
 )
 
@@ -246,8 +246,9 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file — a path, or the name of a shipped experiment
     (``"quick"``) — and raise :class:`ExperimentError` on any problem."""
     path = find_experiment(path)
-    data = read_toml(path)
-    return experiment_from_mapping(data, path, path.read_text(encoding="utf-8"))
+    text = read_text_file(path, ExperimentError)
+    data = parse_toml(text, str(path), ExperimentError)
+    return experiment_from_mapping(data, path, text)
 
 
 def experiment_from_dict(data: dict[str, Any], base_dir: str | Path = ".",
@@ -283,10 +284,16 @@ def experiment_from_mapping(data: dict[str, Any], path: Path, text: str) -> Expe
                               "(e.g. \"baseline\") or a file relative to this file (e.g. "
                               "\"../scenarios/baseline.toml\")")
     scen = _string(src, "experiment.scenario", exp["scenario"])
+    if not scen.strip() or "\x00" in scen:
+        raise ExperimentError(src, "experiment.scenario", f"must be a scenario file name "
+                              f"(got {scen!r})")
     try:
         scenario_path = find_scenario(scen, relative_to=path.parent).resolve()
     except NotFoundError as exc:
         raise ExperimentError(src, "experiment.scenario", str(exc)) from None
+    except (OSError, RuntimeError) as exc:
+        raise ExperimentError(src, "experiment.scenario", f"'{scen}' cannot be resolved "
+                              f"({exc})") from None
     if not scenario_path.exists():
         raise ExperimentError(src, "experiment.scenario", f"file '{scen}' not found (looked at "
                               f"{scenario_path})")
@@ -302,7 +309,12 @@ def experiment_from_mapping(data: dict[str, Any], path: Path, text: str) -> Expe
 
     specs = Scenario.specs()
     overrides = _flatten_overrides(src, data.get("overrides", {}), specs)
-    base = load_mapping(scenario_path)
+    try:
+        base = load_mapping(scenario_path)
+    except ScenarioError as exc:
+        if exc.source == str(scenario_path) and exc.key is None:   # the file itself is unusable
+            raise ExperimentError(src, "experiment.scenario", f"'{scen}' {exc.detail}") from None
+        raise
     base.update(overrides)
     try:
         scenario_from_mapping(base, source=src)
@@ -315,6 +327,7 @@ def experiment_from_mapping(data: dict[str, Any], path: Path, text: str) -> Expe
     design = _design(src, data.get("design"))
     factors = _factors(src, data.get("factors"), specs, overrides, design.type)
     output = _output(src, data.get("output", {}), factors)
+    _check_horizon(src, output, factors, base)
     report = _report(src, data.get("report", {}), factors, output)
 
     experiment = Experiment(path=path, name=name, description=description,
@@ -508,8 +521,10 @@ def _factor(src: str, key: str, name: str, spec: ParamSpec, entry: dict[str, Any
     if dist == "normal":
         mean = float(check(_need(src, entry, key, "mean", "the mean"), "mean"))
         sd_raw = _need(src, entry, key, "sd", "the standard deviation")
-        if isinstance(sd_raw, bool) or not isinstance(sd_raw, int | float) or not sd_raw > 0:
-            raise ExperimentError(src, f"{key}.sd", f"must be a number above 0 (got {sd_raw!r})")
+        if (isinstance(sd_raw, bool) or not isinstance(sd_raw, int | float)
+                or not math.isfinite(sd_raw) or not sd_raw > 0):
+            raise ExperimentError(src, f"{key}.sd", f"must be a finite number above 0 "
+                                  f"(got {sd_raw!r})")
         sd = float(sd_raw)
         if not lo <= mean <= hi:
             raise ExperimentError(src, f"{key}.mean", f"must lie within the range [{lo:g}, "
@@ -576,6 +591,24 @@ def _tables(src: str, value: Any) -> tuple[str, ...]:
         return parse_tables(value, "tables")
     except UserError as exc:
         raise ExperimentError(src, "output.tables", str(exc).split(": ", 1)[1]) from None
+
+
+def _check_horizon(src: str, output: OutputSpec, factors: tuple[Factor, ...],
+                   base: dict[str, Any]) -> None:
+    """Kept months must exist in every run: a month past the shortest run's horizon would leave
+    that run with nothing to store (and so never recorded as done)."""
+    if output.steps != "months":
+        return
+    shortest = int(base.get("steps", Scenario.specs()["steps"].default))
+    for f in factors:
+        if f.name == "steps":
+            shortest = int(min(f.values) if f.values is not None else math.ceil(f.lo or 1))
+    late = [m for m in output.months if m > shortest]
+    if late:
+        raise ExperimentError(src, "output.steps", f"month {late[0]} is beyond the "
+                              f"{'shortest ' if any(f.name == 'steps' for f in factors) else ''}"
+                              f"run's horizon of {shortest} months ('steps'); keep months from "
+                              f"0 to {shortest}")
 
 
 def _report(src: str, table: dict[str, Any], factors: tuple[Factor, ...],

@@ -23,7 +23,12 @@ import pandas as pd
 
 #: Key columns leading every results row, in this order, before the factors.
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "point", "replication", "seed")
-FAILURE_COLUMNS: tuple[str, ...] = ("error", "message", "traceback", "parameters", "host")
+FAILURE_COLUMNS: tuple[str, ...] = ("error", "message", "traceback", "parameters", "host",
+                                    "kind")
+#: Failure kinds: the model (or the scenario check) raised — deterministic, skipped on resume —
+#: or the task was lost outside the model (a dead worker, a lost scheduler) — run again.
+MODEL = "model"
+INFRASTRUCTURE = "infrastructure"
 
 
 @dataclass(frozen=True)
@@ -156,7 +161,7 @@ def run_batch(task: Task) -> BatchResult:
                 tables[name].append(table)
         except Exception as exc:   # a model error is data about the design, not a crash
             failures.append(failure_row(task, i, exc, traceback.format_exc(),
-                                        f"{host}:{os.getpid()}"))
+                                        f"{host}:{os.getpid()}", MODEL))
     frame = pd.concat(frames, ignore_index=True) if frames else None
     fail = typed_failures(failures, task) if failures else None
     kept = {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items() if parts}
@@ -166,13 +171,15 @@ def run_batch(task: Task) -> BatchResult:
                        cpu_seconds=time.process_time() - cpu, tables=kept or None)
 
 
-def failure_row(task: Task, i: int, exc: BaseException, tb: str, host: str) -> dict[str, Any]:
-    """The failures-table row of the task's ``i``-th run: keys, factor values, the error."""
+def failure_row(task: Task, i: int, exc: BaseException, tb: str, host: str,
+                kind: str) -> dict[str, Any]:
+    """The failures-table row of the task's ``i``-th run: keys, factor values, the error and
+    its kind (:data:`MODEL` or :data:`INFRASTRUCTURE`)."""
     params = dict(zip(task.factor_names, task.values[i], strict=True))
     return {"run_id": task.run_ids[i], "point": task.points[i],
             "replication": task.replications[i], "seed": task.seeds[i], **params,
             "error": type(exc).__name__, "message": str(exc), "traceback": tb,
-            "parameters": repr(params), "host": host}
+            "parameters": repr(params), "host": host, "kind": kind}
 
 
 def _with_keys(df: pd.DataFrame, task: Task, i: int) -> pd.DataFrame:

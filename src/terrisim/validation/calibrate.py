@@ -65,7 +65,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, default=None, help="patterns file (default: the "
                    "project's data/targets.toml)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="output directory (default: results/<experiment name> for abc-smc, "
                    "RESULTS_DIR/calibration for refine)")
     p.add_argument("--refine", type=int, default=0, metavar="STEPS",
@@ -272,9 +272,10 @@ def main(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from ..checks import check_positive_int, check_seed, output_dir
     from ..errors import UserError
     from ..scenario import scenario_from_mapping
-    from ..sweep.storage import read_experiment_record
+    from ..sweep.storage import read_experiment_record, read_results
     from .targets import load_targets
     from .validate import validate
 
@@ -288,16 +289,21 @@ def main(args: argparse.Namespace) -> int:
                         "calibration sweep, not an experiment file")
     if args.confirm < 0 or args.replications < 2:
         raise UserError("--confirm must be ≥ 0 and --replications ≥ 2")
+    check_positive_int(args.confirm, "--confirm", 0, 100_000)
+    check_positive_int(args.replications, "--replications", 2, 100_000)
+    check_positive_int(args.refine, "--refine", 0, 1000)
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_seed(args.seed)
     if args.from_defaults:
         args.confirm = 0
     record = read_experiment_record(args.results)
     exp = record["experiment"]
     factors = exp["factors"]
     names = [f["name"] for f in factors]
-    files = sorted((args.results / "runs").glob("part-*.parquet"))
-    if not files:
+    out = output_dir(args.out, args.results / "calibration")
+    runs = read_results(args.results)   # the sweep's checks: readable, its own, no duplicates
+    if runs.empty:
         raise UserError(f"{args.results}: no runs yet; run the calibration sweep first")
-    runs = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     patterns = load_targets(args.targets)
     base = scenario_from_mapping(exp["base"], source=str(exp.get("scenario_file", "base")))
     missing = [p.indicator for p in patterns if p.indicator not in runs.columns]
@@ -305,8 +311,6 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{args.results}: the sweep did not keep {', '.join(missing)}; add them "
                         "to [output] indicators of the experiment file")
     table = point_deviations(runs, patterns, names, base.start_year)
-    out = args.out or args.results / "calibration"
-    out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "points.csv", index=False)
     posterior_figure(table, factors, out / "posterior.png")
     accepted = table[table["accepted"]]
@@ -321,7 +325,11 @@ def main(args: argparse.Namespace) -> int:
               f"({f['lo']}–{f['hi']})")
     if args.next_round is not None:
         ranges = narrowed_ranges(summary, factors)
-        args.next_round.write_text(next_round_text(record, ranges, args.next_round))
+        try:
+            args.next_round.write_text(next_round_text(record, ranges, args.next_round))
+        except OSError as exc:
+            raise UserError(f"--next-round {args.next_round}: cannot write there "
+                            f"({exc.strerror or exc})") from None
         print(f"\nnext round: {args.next_round}")
     if args.from_defaults and args.refine > 0:
         from ..scenario import load_scenario

@@ -27,17 +27,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, default=None,
                    help="patterns file (default: the project's data/targets.toml)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="output directory (default: results/validation-<scenario>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     from tqdm import tqdm
 
+    from ..checks import check_positive_int, check_seed, output_dir, path_name
     from ..errors import UserError
+    from ..memory import check_fits, workers_that_fit
     from ..scenario import load_scenario
     from ..seeds import calibration_master_seeds
     from .report import ablation_text, ablations_figure, patterns_figure, terminal_table, write_html
@@ -50,15 +53,16 @@ def main(args: argparse.Namespace) -> int:
     if args.replications < 2:
         raise UserError(f"--replications must be at least 2 to give a confidence interval "
                         f"(got {args.replications})")
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+    check_positive_int(args.replications, "--replications", 2, 100_000)
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_seed(args.seed)
     scenario = load_scenario(args.scenario)
-    from ..footprint import check_fits, workers_that_fit
-
-    check_fits(scenario)   # one run must fit; parallel runs only as many as memory allows
+    check_fits(scenario, what=f"{args.scenario}: one run")   # parallel: as many as fit
     args.workers = workers_that_fit(scenario, args.workers)
     patterns = load_targets(args.targets)
-    out = args.out or Path("results") / f"validation-{scenario.name}"
+    workers = min(args.workers or os.cpu_count() or 1, args.replications)
+    check_fits(scenario, what=f"{args.scenario}: validation", copies=workers)
+    out = output_dir(args.out, Path("results") / f"validation-{path_name(scenario.name)}")
     bar = tqdm(unit="run", desc="validate", disable=args.quiet, file=sys.stderr, leave=False)
 
     def progress(done: int, total: int) -> None:

@@ -7,6 +7,7 @@ a wrong file is reported like a wrong scenario (file, key, what is allowed).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UserError
+from ..errors import InputError, UserError
 from ..scenario import read_toml
 
 FIELDS = {"id": str, "label": str, "label_fr": str, "source": str, "indicator": str,
@@ -29,6 +30,10 @@ UNITS = ("share", "months", "count", "rate")
 #: ``note`` — why the tolerance is what it is (e.g. order of magnitude for a single case).
 OPTIONAL = {"causal": bool, "per": str, "scenario": str, "note": str}
 PER = ("catalyst_year",)
+
+
+class TargetsError(InputError):
+    """A targets file that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +109,11 @@ def load_targets(path: str | Path | None = None, allow_pending: bool = False
     from ..model import indicator_names
 
     path = Path(path) if path is not None else default_targets_path()
-    data = read_toml(path)
+    data = read_toml(path, TargetsError)
     entries = data.get("pattern")
-    if not isinstance(entries, list) or not entries:
-        raise UserError(f"{path}: expected one or more [[pattern]] tables")
+    if (not isinstance(entries, list) or not entries
+            or not all(isinstance(e, dict) for e in entries)):
+        raise UserError(f"{path}: key 'pattern': expected one or more [[pattern]] tables")
     known = set(indicator_names())
     if allow_pending:
         known |= {e.get("indicator") for e in entries if isinstance(e.get("indicator"), str)}
@@ -144,6 +150,8 @@ def _pattern(entry: dict[str, Any], where: str, known: set[str]) -> Pattern:
         if isinstance(v, bool) or not isinstance(v, kind):
             what = "a string" if kind is str else "a number"
             raise UserError(f"{where}: key '{key}': must be {what} (got {v!r})")
+        if kind is not str and not math.isfinite(v):
+            raise UserError(f"{where}: key '{key}': must be a finite number (got {v!r})")
         values[key] = v if kind is str else float(v)
     if values["indicator"] not in known:
         raise UserError(f"{where}: key 'indicator': '{values['indicator']}' is not a model "
