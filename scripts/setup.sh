@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up terrisim on a fresh machine: a Python 3.12 virtual environment in .venv with the
 # package and all its extras.  Idempotent: re-running only installs what is missing.
-#   bash scripts/setup.sh            # the simulation, sweeps, report and browser app
+#   bash scripts/setup.sh            # the simulation, sweeps, report and browser app, and the
+#                                    # French administrative data (scripts/fetch_territory_data.sh)
 #   bash scripts/setup.sh --browser  # also Debian's chromium and the app's offline web assets
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,9 +34,12 @@ STAMP="$VENV/.terrisim-installed"
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   echo "setup: installing terrisim and its dependencies into .venv"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[sweep,app,test]"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[sweep,inference,app,ema,test]"
   touch "$STAMP"
 fi
+
+# the French administrative data real territories are built from (npm, cached, pinned)
+bash "$ROOT/scripts/fetch_territory_data.sh"
 
 if [ "${1:-}" = "--browser" ]; then
   bash "$ROOT/scripts/setup_browser.sh"

@@ -20,5 +20,5 @@ def baseline() -> Scenario:
 @pytest.fixture(scope="session")
 def small(baseline: Scenario) -> Scenario:
     """A quarter-size territory with every mechanism on, 48 months."""
-    return baseline.replace(width=30, height=30, n_communes=12, n_bassins=2, n_firms=375,
-                            n_associations=125, n_catalysts=2, steps=48)
+    return baseline.replace(width=30, height=30, n_communes=12, n_bassins=2, n_firms=250,
+                            n_associations=175, n_catalysts=2, steps=48)

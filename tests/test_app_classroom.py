@@ -60,6 +60,8 @@ def test_the_shared_model_applies_what_players_decided(room: Classroom) -> None:
     mayor = room.join("m", "Mayor", "mayor")
     catalyst = room.join("c", "Cat", "catalyst")
     firm = room.join("f", "Firm", "firm")
+    for _ in range(6):        # the catalyst first gets to know the territory (model's rules)
+        room.step()
     room.decide("m", {"meetings": 3, "forums": 2})
     room.decide("c", {"shares": [0, 1, 0], "introduce": "economic_associative",
                       "experiment": "wait"})
@@ -67,9 +69,10 @@ def test_the_shared_model_applies_what_players_decided(room: Classroom) -> None:
     assert all(s.ready for s in room.seats.values())
     before = room.model.catalysts[catalyst.actor].introductions
     room.step()
-    assert room.model.month == 1
+    assert room.model.month == 7
     assert mayor.applied == {"meetings": 3, "forums": 2}
-    assert room.model.tally.meetings >= 5                    # the mayor's five, at least
+    tally = room.model.tally
+    assert tally.meetings >= 3 and tally.forums >= 2    # the mayor's three and two, at least
     assert catalyst.applied["shares"] == [0.0, 1.0, 0.0]
     made = room.model.catalysts[catalyst.actor].introductions - before
     assert made > 0 and catalyst.applied["introductions"] > 0
@@ -78,7 +81,9 @@ def test_the_shared_model_applies_what_players_decided(room: Classroom) -> None:
     for _ in range(20):
         room.step()
     al = room.model.alliances
-    assert not ((al.a == firm.actor) | (al.b == firm.actor)).any()
+    n = al.size
+    since = al.start[:n] >= 7                 # formed while the firm refused every proposal
+    assert not ((al.a[:n][since] == firm.actor) | (al.b[:n][since] == firm.actor)).any()
     assert room.model.catalysts[catalyst.actor].first_experiment is None     # it waited
     assert "alliances_active" in {r["name"] for r in room.debrief()}
     results = {r["name"]: r for r in room.seat_results()}

@@ -160,7 +160,7 @@ def test_monitors_name_real_indicators(stepped: TerritoryModel) -> None:
 
 def test_every_indicator_has_a_label_in_both_languages() -> None:
     """The French CSV names its columns; an indicator the model adds fails here until named."""
-    from terrisim.indicators import indicator_names
+    from terrisim.model import indicator_names
 
     for lang in LANGS:
         tr = translator(lang)

@@ -107,7 +107,10 @@ def test_a_players_decisions_change_what_they_say(scenario: Scenario) -> None:
     assert all(st.introductions == 0 for st in model.catalysts)
     assert df["experiments_launched"].iloc[-1] == 0
     al, firms = model.alliances, model.orgs.world == ECONOMIC
-    assert len(al.a) > 0 and not (firms[al.a] | firms[al.b]).any()
+    n = al.size
+    played = al.start[:n] >= 1            # alliances of the played months (not the spin-up's)
+    a, b = al.a[:n][played], al.b[:n][played]
+    assert len(a) > 0 and not (firms[a] | firms[b]).any()
     alone = run(scenario, None)
     assert alone.dataframe()["meetings"].sum() > 0
     assert alone.dataframe()["experiments_launched"].iloc[-1] > 0

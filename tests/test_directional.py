@@ -29,10 +29,12 @@ def test_longer_trust_building_gives_fewer_or_later_alliances(baseline: Scenario
     formed_fast = np.array([d["alliances_formed_total"].iloc[-1] for d in fast])
     formed_slow = np.array([d["alliances_formed_total"].iloc[-1] for d in slow])
     assert formed_slow.mean() < formed_fast.mean()
-    # and later: the month the territory reaches 200 alliances comes later (or never)
-    def month_reaching(d, n=200):
+    assert (formed_slow < formed_fast).all()     # paired seeds: in every one of them
+    # and later: the slow territory takes longer to form half of what the fast one formed
+    def month_reaching(d, n):
         hit = d.loc[d["alliances_formed_total"] >= n, "month"]
         return hit.iloc[0] if len(hit) else 10_000
 
-    assert all(month_reaching(s) >= month_reaching(f) for f, s in zip(fast, slow, strict=True))
-    assert np.mean([month_reaching(s) for s in slow]) > np.mean([month_reaching(f) for f in fast])
+    half = [f["alliances_formed_total"].iloc[-1] / 2 for f in fast]
+    assert all(month_reaching(s, h) >= month_reaching(f, h)
+               for f, s, h in zip(fast, slow, half, strict=True))

@@ -87,16 +87,37 @@ def test_language_learning_is_monotone_and_bounded() -> None:
     assert out[2] == 1.0
 
 
-def test_maintenance_prefers_trusted_partners_within_limited_time() -> None:
-    # organisation 0 knows 1 (trusted) and 2, 3 (barely)
+def test_maintenance_goes_to_the_most_trusted_ties_within_the_budget() -> None:
+    # organisation 0 knows 1 (trusted) and 2, 3 (barely); the others know only 0
     i = np.array([0, 0, 0])
     j = np.array([1, 2, 3])
-    t = np.array([0.7, 0.12, 0.12])
+    t = np.array([0.7, 0.12, 0.11])
     p = trust.maintenance_probability(i, j, t, np.full(4, 1.0))
-    assert p[0] > 10 * p[1]
+    assert p[0] == pytest.approx(1.0)              # first choice of both sides
+    assert p[1] == pytest.approx(0.5) and p[2] == pytest.approx(0.5)   # only one side's
     assert np.all((p >= 0) & (p <= 1))
-    # more relational time, more maintenance
+    # a budget of 1.5 contacts: the second most trusted tie gets half of organisation 0's
+    p15 = trust.maintenance_probability(i, j, t, np.full(4, 1.5))
+    assert p15[1] == pytest.approx(0.5 * (0.5 + 1.0)) and p15[2] == pytest.approx(p[2])
+    # more relational time, never less maintenance
     assert np.all(trust.maintenance_probability(i, j, t, np.full(4, 2.0)) >= p)
+    # what each organisation spends never exceeds its budget
+    budget = np.array([1.5, 1.0, 1.0, 1.0])
+    q = trust.maintenance_probability(i, j, t, budget)
+    assert 2 * q.sum() <= budget.sum() + 1e-9
+
+
+def test_mature_clusters_keep_their_attention_for_one_another() -> None:
+    i = np.array([0, 0])
+    j = np.array([1, 2])
+    t = np.array([0.3, 0.5])              # 0 trusts 2 more, but 0 and 1 are insiders
+    insider = np.array([True, True, False])
+    club = insider[i] & insider[j]
+    open_ = trust.maintenance_probability(i, j, t, np.full(3, 1.0))
+    closed = trust.maintenance_probability(i, j, t, np.full(3, 1.0), club, 0.8, insider)
+    assert open_[1] > open_[0]            # without closure, trust decides
+    assert closed[0] > closed[1]          # with closure, the club comes first
+    assert closed[1] < open_[1]           # and the outsider gets less
 
 
 def test_trust_table_is_sparse_sorted_and_forgets() -> None:
@@ -178,26 +199,44 @@ def test_ladder_moves_one_rung_by_its_causes_and_never_down() -> None:
 # -- mayors and catalysts ---------------------------------------------------------------------
 
 
-def test_mayor_priorities_match_the_survey_at_population_level() -> None:
-    anchors = np.array([0.74, 0.71, 0.68, 0.56])
-    for weights in (np.ones(5), np.array([0.1, 0.4, 0.1, 0.1, 0.3])):
-        p = mayors.priority_probabilities(weights, anchors)
-        assert np.allclose((weights / weights.sum()) @ p, anchors)
-        assert np.all((p >= 0) & (p <= 1))
-    # profiles differ in the documented direction
-    p = mayors.priority_probabilities(np.ones(5), anchors)
+def test_mayor_priorities_match_the_survey_on_the_reference_mix() -> None:
+    anchors = np.array([0.74, 0.71, 0.68, 0.64, 0.56, 0.54])
+    p = mayors.priority_probabilities(anchors)
+    assert np.allclose(mayors.REFERENCE_MIX @ p, anchors)
+    assert np.all((p >= 0) & (p <= 1))
+    # scaled once: another mix changes the population's shares, not each profile's own
+    mix = np.array([0.1, 0.1, 0.6, 0.1, 0.1])
+    assert not np.allclose(mix @ p, anchors)
+    # profiles differ in the documented directions
     coord, gest = mayors.PROFILES.index("coordinateurs"), mayors.PROFILES.index("gestionnaires")
-    assert p[coord, 0] > p[gest, 0]
+    volo = mayors.PROFILES.index("volontaires")
+    assert p[coord, mayors.CONVENE] > p[gest, mayors.CONVENE]
+    assert p[coord, mayors.DIALOGUE] > p[gest, mayors.DIALOGUE]
+    assert p[volo, mayors.EXPERIMENTS] > p[gest, mayors.EXPERIMENTS]
+    assert p[volo, mayors.INNOVATION] > p[gest, mayors.INNOVATION]
+    # the ablation: every profile at the survey average
+    assert np.allclose(mayors.neutral_probabilities(anchors), anchors)
 
 
-def test_catalyst_time_is_split_and_operating_costs_legitimacy() -> None:
+def test_catalyst_time_is_split_and_operating_comes_first() -> None:
     d = catalysis.mission_days(12.0, (1.0, 1.0, 2.0), (True, True, True))
     assert np.allclose(d, [3.0, 3.0, 6.0])
     off = catalysis.mission_days(12.0, (1.0, 1.0, 2.0), (True, False, True))
     assert off[1] == 0 and off[0] == d[0]       # ablation does not reallocate time
-    assert catalysis.legitimacy(0, 0.2) == 1.0
-    assert catalysis.legitimacy(2, 0.2) == pytest.approx(0.6)
-    assert catalysis.legitimacy(10, 0.2) == 0.0
+    assert catalysis.operating_days(12.0, 2, 3.0) == 6.0
+    assert catalysis.operating_days(12.0, 10, 3.0) == 12.0   # never more than the budget
+
+
+def test_operating_costs_legitimacy_that_comes_back_slowly() -> None:
+    lost = catalysis.lose_legitimacy(1.0, 2, 0.2)
+    assert lost == pytest.approx(0.64)
+    assert catalysis.lose_legitimacy(1.0, 0, 0.2) == 1.0
+    assert 0.0 <= catalysis.lose_legitimacy(1.0, 50, 0.2) < 0.01
+    assert catalysis.recover_legitimacy(lost, True, 0.05) == lost      # not while operating
+    later = lost
+    for _ in range(12):
+        later = catalysis.recover_legitimacy(later, False, 0.05)
+    assert lost < later < 1.0                   # a year after, still not back: a lasting cost
 
 
 def test_funders_renew_in_proportion_to_results() -> None:
@@ -205,3 +244,36 @@ def test_funders_renew_in_proportion_to_results() -> None:
     assert catalysis.renewal_probability(5, 10) == 0.5
     assert catalysis.renewal_probability(50, 10) == 1.0
     assert catalysis.renewal_probability(0, 0) == 1.0
+
+
+def test_a_trusted_broker_starts_the_pair_higher() -> None:
+    t_a = np.array([0.1, 0.5, 0.9, 0.9])
+    t_b = np.array([0.9, 0.5, 0.9, 0.9])
+    t0 = catalysis.transferred_trust(t_a, t_b, 0.1, 0.6, 1.0)
+    assert np.all(t0 >= 0.1) and np.all(t0 <= 1.0)
+    assert t0[0] < t0[1] < t0[2]                # more trust in the broker, more passed on
+    assert catalysis.transferred_trust(t_a, t_b, 0.1, 0.6, 0.5)[3] < t0[3]   # legitimacy
+    assert catalysis.transferred_trust(t_a, t_b, 0.1, 0.0, 1.0)[3] == pytest.approx(0.1)
+    assert catalysis.transferred_trust(np.ones(1), np.ones(1), 0.1, 1.0, 1.0)[0] == 1.0
+
+
+# -- alliances: formation and closure ------------------------------------------------------
+
+
+def test_formation_is_a_probability_well_below_one_at_the_threshold() -> None:
+    p = alliances.formation_probability(np.array([0.0, 0.1, 0.5, 5.0]))
+    assert p[0] == 0.0 and np.all(np.diff(p) > 0) and np.all(p < 1.0)
+    assert p[1] == pytest.approx(1 - np.exp(-0.1))
+
+
+def test_clusters_favour_their_own_and_close_up_to_newcomers() -> None:
+    insider = np.array([True, True, False, False])
+    known = np.array([True, True, True, False])
+    f = alliances.closure_factor(insider[[0, 0, 0, 2]], insider[[1, 2, 3, 3]],
+                                 known[[0, 0, 0, 2]], known[[1, 2, 3, 3]], 0.5)
+    assert f.tolist() == [1.5, 1.0, 0.5, 1.0]  # club, experienced outsider, newcomer, neither
+    exempt = alliances.closure_factor(insider[[0]], insider[[3]], known[[0]], known[[3]], 0.5,
+                                      exempt=np.array([True]))
+    assert exempt[0] == 1.0                    # a catalyst or a public partner opens the door
+    assert np.all(alliances.closure_factor(insider, insider[::-1], known, known[::-1], 0.0)
+                  == 1.0)

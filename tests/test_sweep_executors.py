@@ -110,6 +110,33 @@ def test_slurm_job_script_is_rendered(exp_path: Path, capsys: pytest.CaptureFixt
         assert line in script, script
 
 
+@pytest.mark.parametrize(("cluster", "lines"), [
+    ("pbs", ("#PBS -q short", "#PBS -A proj42", "#PBS -l select=1:ncpus=4:mem=", "#PBS -l "
+             "walltime=00:30:00", "#PBS -l place=scatter")),
+    ("sge", ("#$ -q short", "#$ -P proj42", "#$ -l h_vmem=1907M", "#$ -l h_rt=00:30:00",
+             "#$ -pe smp 4")),
+])
+def test_pbs_and_sge_job_scripts_are_rendered(exp_path: Path, cluster: str, lines: tuple[str, ...],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    extra = "-l place=scatter" if cluster == "pbs" else "-pe smp 4"
+    code = cli.main(["sweep", str(exp_path), "--cluster", cluster, "--queue", "short",
+                     "--cores", "4", "--memory", "8GB", "--walltime", "00:30:00",
+                     "--account", "proj42", f"--job-extra={extra}", "--print-job-script"])
+    script = capsys.readouterr().out
+    assert code == 0
+    for line in (*lines, "--nworkers 4", "--nthreads 1"):
+        assert line in script, script
+
+
+def test_a_batch_cluster_needs_its_submit_command(exp_path: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["sweep", str(exp_path), "--cluster", "sge", "--out", str(tmp_path),
+                     "--quiet"])
+    assert code == 2
+    assert "qsub not found: --cluster sge must run where its jobs can be submitted" in \
+        capsys.readouterr().err
+
+
 def test_a_stored_run_is_reproduced_from_its_seed_and_parameters(exp_path: Path,
                                                                   serial: pd.DataFrame) -> None:
     from terrisim.scenario import scenario_from_mapping

@@ -110,9 +110,13 @@ def test_resume_after_kill_9_matches_an_uninterrupted_sweep(tmp_path: Path) -> N
     resumed, expected = read_results(killed), read_results(reference)
     assert resumed["run_id"].nunique() == n_runs
     pd.testing.assert_frame_equal(resumed, expected)
-    # the runs stored before the kill were not run again: their files are untouched
+    # the runs stored before the kill were not run again: their files are untouched, or
+    # merged whole into a compacted file that names them
+    merged = {name for p in stored_chunks(killed)
+              for name in read_parquet_metadata(p).get("compacted_from", [])}
     assert {p.name: p.stat().st_mtime_ns for p in stored_chunks(killed)
-            if p.name in before} == before
+            if p.name in before} == {k: v for k, v in before.items() if k not in merged}
+    assert set(before) <= merged | {p.name for p in stored_chunks(killed)}
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert "nothing left to run" in again.stdout
     pd.testing.assert_frame_equal(read_results(killed), expected)

@@ -18,7 +18,7 @@ from . import catalysis
 from .domains import DOMAINS, from_mask
 from .ladder import LEVELS
 from .mayors import PROFILES, ROLES
-from .organisations import FUNDING_MODELS, SIZE_CLASSES
+from .organisations import BODIES, FUNDING_MODELS, SIZE_CLASSES
 
 if TYPE_CHECKING:
     from .model import TerritoryModel
@@ -93,6 +93,21 @@ class Association(OrganisationAgent):
                 "funding": self.funding_model, "capacity": int(self.orgs.capacity[self.index])}
 
 
+class PublicBody(OrganisationAgent):
+    """An intercommunality (EPCI), a département or the State's services of a département: a
+    public actor beside the communes, with its own capacity and domains (organisations.py)."""
+
+    kind = "public_body"
+
+    @property
+    def body(self) -> str:
+        return BODIES[int(self.orgs.body[self.index])]
+
+    def details(self) -> dict[str, Any]:
+        return {**super().details(), "body": self.body,
+                "capacity": int(self.orgs.capacity[self.index])}
+
+
 class Mayor(OrganisationAgent):
     """The mayor of a commune; the commune is the public actor in alliances (index = commune).
 
@@ -126,7 +141,8 @@ class Mayor(OrganisationAgent):
 
 
 class Catalyst(FixedAgent):
-    """A territorial catalyst: monthly time budget over three missions (see catalysis.py)."""
+    """A territorial catalyst: its own ties, a monthly time budget over three missions, a
+    funder and a legitimacy to keep (see the ``catalysis`` package)."""
 
     kind = "catalyst"
 
@@ -136,7 +152,7 @@ class Catalyst(FixedAgent):
         self.number = number
         self.origin = origin
         self.cell = cell
-        self.state = catalysis.CatalystState.create(model, number, origin, bassins)
+        self.state = catalysis.create_state(model, number, origin, bassins)
 
     def step(self) -> None:
         catalysis.act(self.state, self.model)
@@ -145,4 +161,6 @@ class Catalyst(FixedAgent):
         st = self.state
         return {"type": "catalyst", "id": self.number, "origin": self.origin,
                 "active": st.active, "experiments": len(st.experiments),
-                "seeded alliances": st.seeded, "operated projects": len(st.operated)}
+                "credited alliances": st.credited, "operated projects": len(st.operated),
+                "known organisations": self.model.ties.known_count(self.number),
+                "legitimacy": round(st.legitimacy, 2)}

@@ -11,6 +11,14 @@ Rules (pure functions):
 * :func:`alliance_condition` — different worlds, trust at or above the threshold, spare capacity
   on both sides, and a shared interest in a domain that is fragile in one of their communes.
 * :func:`kind_weights` — which kinds a pair may form and how likely each is.
+* :func:`formation_probability` — a pair meeting the condition allies this month with
+  probability 1 − exp(−hazard), ``formation_rate`` × multipliers: well below 1 at the threshold
+  (an alliance "doit se traduire en Actions", seed 000 lesson 1, and takes the time of a
+  decision; the rate itself is an *assumption*, calibrated);
+* :func:`closure_factor` — "communautés concentrées" (seed 003 §3.1.1): mature, densely allied
+  clusters favour one another and close up to newcomers (over-embeddedness, Uzzi 1997), unless
+  a catalyst brought the pair together or a public actor is a partner — public actors must
+  "garantir cet équilibre";
 * :func:`failure_hazard` — monthly failure probability, ``failure_rate`` at threshold trust,
   falling linearly to 0 at full trust, reduced for supported pilot projects.
 """
@@ -84,6 +92,34 @@ def draw_kind(w: np.ndarray, u: np.ndarray) -> np.ndarray:
     cum = np.cumsum(w, axis=1)
     total = cum[:, -1:]
     return (cum <= u[:, None] * total).sum(axis=1).astype(np.int8)
+
+
+def formation_probability(hazard: np.ndarray | float) -> np.ndarray:
+    """Monthly probability of forming an alliance for a monthly ``hazard`` (in [0, 1))."""
+    return -np.expm1(-np.maximum(hazard, 0.0))
+
+
+def closure_factor(insider_i: np.ndarray, insider_j: np.ndarray, known_i: np.ndarray,
+                   known_j: np.ndarray, strength: float,
+                   exempt: np.ndarray | bool = False) -> np.ndarray:
+    """Formation multiplier of each pair under club closure.
+
+    An *insider* belongs to a mature alliance cluster (see :func:`insiders`); a *newcomer* has
+    never been in an alliance (``known_*`` False).  Insiders favour one another (× 1 +
+    ``strength``); an insider and a newcomer close up (× 1 − ``strength``) unless the pair is
+    ``exempt`` (introduced by a catalyst, or with a public partner); every other pair is
+    unaffected (× 1).
+    """
+    closed = ((insider_i & ~known_j) | (insider_j & ~known_i)) & ~np.asarray(exempt)
+    return np.where(insider_i & insider_j, 1.0 + strength,
+                    np.where(closed, 1.0 - strength, 1.0))
+
+
+def insiders(cluster_size: np.ndarray, mature_from: int) -> np.ndarray:
+    """Organisations in an alliance cluster (a connected component of the network of active
+    alliances) of at least ``mature_from`` organisations: the members of a mature, densely
+    allied community."""
+    return cluster_size >= mature_from
 
 
 def failure_hazard(trust: np.ndarray, threshold: float, base: float,

@@ -26,8 +26,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "app": ("terrisim.app.command", "serve the interactive browser app (French/English)"),
     "validate": ("terrisim.validation.command",
                  "check a scenario against the observed patterns of the sources"),
+    "territory": ("terrisim.geography.command",
+                  "write a scenario for a real French territory (département, region, EPCI…)"),
     "calibrate": ("terrisim.validation.calibrate",
-                  "rank a calibration sweep against the patterns and confirm the best points"),
+                  "calibrate against the patterns: ABC-SMC posterior, or refine a sweep's "
+                  "best points"),
+    "answer": ("terrisim.inference.answer",
+               "effects of catalysis and trust-building time over the calibrated posterior"),
+    "effect": ("terrisim.effects",
+               "causal effect of a parameter change from paired runs (common random numbers)"),
+    "export-network": ("terrisim.network",
+                       "write a run's alliance network as GraphML or GEXF (networkx, Gephi)"),
+    "init": ("terrisim.project",
+             "copy the shipped scenarios, experiments and notebooks to start a project"),
 }
 
 

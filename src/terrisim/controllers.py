@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .catalysis import CatalystState
-    from .model import TerritoryModel
+    from .catalysis.context import TerritoryView
+    from .catalysis.state import CatalystState
 
 __all__ = ["Controller", "accept_alliances", "experiment_domain", "introductions",
            "mayor_plan", "mission_shares"]
@@ -39,28 +39,28 @@ __all__ = ["Controller", "accept_alliances", "experiment_domain", "introductions
 class Controller:
     """The model's own rules: every hook returns the decision it is given."""
 
-    def mayor_plan(self, model: TerritoryModel, plan: np.ndarray) -> np.ndarray:
+    def mayor_plan(self, model: TerritoryView, plan: np.ndarray) -> np.ndarray:
         """(C, 2) meetings and forums each mayor holds this month (the model drew ``plan``)."""
         return plan
 
-    def mission_shares(self, model: TerritoryModel, catalyst: CatalystState,
+    def mission_shares(self, model: TerritoryView, catalyst: CatalystState,
                        shares: tuple[float, float, float]) -> tuple[float, float, float]:
         """A catalyst's time shares over (dialogue, introductions, experiments)."""
         return shares
 
-    def introductions(self, model: TerritoryModel, catalyst: CatalystState, first: np.ndarray,
+    def introductions(self, model: TerritoryView, catalyst: CatalystState, first: np.ndarray,
                       candidates: np.ndarray, ok: np.ndarray) -> np.ndarray:
         """Which (first[k], candidates[k, m]) pairs the catalyst may introduce: ``ok`` is the
         model's rule (different worlds, a shared fragile need, room for an alliance)."""
         return ok
 
-    def experiment_domain(self, model: TerritoryModel, catalyst: CatalystState,
+    def experiment_domain(self, model: TerritoryView, catalyst: CatalystState,
                           eligible: np.ndarray, domain: int) -> int | None:
         """The domain of the collective experiment the catalyst launches now (``domain``, the
         model's choice among the ``eligible`` ones), or None to launch none this month."""
         return domain
 
-    def accept_alliances(self, model: TerritoryModel, a: np.ndarray, b: np.ndarray,
+    def accept_alliances(self, model: TerritoryView, a: np.ndarray, b: np.ndarray,
                          ok: np.ndarray) -> np.ndarray:
         """Which of the alliances about to form between ``a[k]`` and ``b[k]`` do form (``ok``:
         those the model's rule lets form this month)."""
@@ -72,30 +72,30 @@ def _controller(model: Any) -> Controller | None:
     return getattr(model, "controller", None)
 
 
-def mayor_plan(model: TerritoryModel, plan: np.ndarray) -> np.ndarray:
+def mayor_plan(model: TerritoryView, plan: np.ndarray) -> np.ndarray:
     c = _controller(model)
     return plan if c is None else c.mayor_plan(model, plan)
 
 
-def mission_shares(model: TerritoryModel, catalyst: CatalystState,
+def mission_shares(model: TerritoryView, catalyst: CatalystState,
                    shares: tuple[float, float, float]) -> tuple[float, float, float]:
     c = _controller(model)
     return shares if c is None else c.mission_shares(model, catalyst, shares)
 
 
-def introductions(model: TerritoryModel, catalyst: CatalystState, first: np.ndarray,
+def introductions(model: TerritoryView, catalyst: CatalystState, first: np.ndarray,
                   candidates: np.ndarray, ok: np.ndarray) -> np.ndarray:
     c = _controller(model)
     return ok if c is None else c.introductions(model, catalyst, first, candidates, ok)
 
 
-def experiment_domain(model: TerritoryModel, catalyst: CatalystState, eligible: np.ndarray,
+def experiment_domain(model: TerritoryView, catalyst: CatalystState, eligible: np.ndarray,
                       domain: int) -> int | None:
     c = _controller(model)
     return domain if c is None else c.experiment_domain(model, catalyst, eligible, domain)
 
 
-def accept_alliances(model: TerritoryModel, a: np.ndarray, b: np.ndarray,
+def accept_alliances(model: TerritoryView, a: np.ndarray, b: np.ndarray,
                      ok: np.ndarray) -> np.ndarray:
     c = _controller(model)
     return ok if c is None else c.accept_alliances(model, a, b, ok)

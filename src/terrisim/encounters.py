@@ -17,7 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from .memory import KERNEL_CHUNK
 from .organisations import Organisations
+from .progress import report
 from .scenario import Scenario
 from .territory import Territory
 
@@ -26,9 +28,10 @@ from .territory import Territory
 class EncounterKernel:
     """Precomputed candidate partners and their cumulative weights, per organisation."""
 
-    neighbours: np.ndarray    # (N, K) intp: numpy gathers with intp indices ~3× faster
+    neighbours: np.ndarray    # (N, K) int32 (half the memory of intp at France scale; the few
+                              #        indices drawn each month are converted to intp)
     cumweight: np.ndarray     # (N, K) float  cumulative weights along each row
-    guide: np.ndarray         # (N, G) guide table: first column whose cumulative weight
+    guide: np.ndarray         # (N, G) uint8 guide table: first column whose cumulative weight
                               #        exceeds g/G of the row's total (Chen & Asau 1974)
     rate: np.ndarray          # (N,) expected spontaneous encounters per month
     region: np.ndarray        # (N,) region of each organisation
@@ -38,24 +41,36 @@ class EncounterKernel:
     tl_visit: np.ndarray      # (M,) monthly visit probability
 
 
+
+
 def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
                  rng: np.random.Generator) -> EncounterKernel:
-    """Candidate lists and weights for scenario ``s`` (built once per run)."""
+    """Candidate lists and weights for scenario ``s`` (built once per run, in chunks of
+    organisations, reporting progress after each)."""
     n = orgs.n
     # jitter inside the cell so that organisations sharing a cell are at distinct points
     pts = np.stack([orgs.x + rng.random(n), orgs.y + rng.random(n)], axis=1)
     k = min(s.neighbour_candidates + 1, n)
     tree = cKDTree(pts)
-    if k >= 2:
-        dist, idx = tree.query(pts, k=k)
-        dist, idx = dist.reshape(n, k), idx.reshape(n, k)
-    else:
-        dist, idx = np.zeros((n, 1)), np.arange(n)[:, None]
     access = t.access[orgs.x, orgs.y]
     range_cells = s.contact_range_km / s.cell_km
-    w = np.exp(-dist / range_cells) * access[idx]
-    w[idx == np.arange(n)[:, None]] = 0.0
-    cum = np.cumsum(w, axis=1)
+    neighbours = np.empty((n, max(k, 1)), dtype=np.int32)
+    cum = np.empty((n, max(k, 1)))
+    guide = np.empty((n, GUIDE_BUCKETS), dtype=np.uint8)
+    for lo in range(0, n, KERNEL_CHUNK):
+        hi = min(lo + KERNEL_CHUNK, n)
+        rows = np.arange(lo, hi)
+        if k >= 2:
+            dist, idx = tree.query(pts[lo:hi], k=k, workers=-1)   # same result, all cores
+            dist, idx = dist.reshape(hi - lo, k), idx.reshape(hi - lo, k)
+        else:
+            dist, idx = np.zeros((hi - lo, 1)), rows[:, None]
+        w = np.exp(-dist / range_cells) * access[idx]
+        w[idx == rows[:, None]] = 0.0
+        np.cumsum(w, axis=1, out=cum[lo:hi])
+        neighbours[lo:hi] = idx
+        guide[lo:hi] = guide_table(cum[lo:hi])
+        report("encounter kernel", hi, n)
     rate = s.encounter_rate * orgs.activity
 
     if s.tiers_lieux and len(t.tiers_lieux):
@@ -67,25 +82,40 @@ def build_kernel(s: Scenario, t: Territory, orgs: Organisations,
     else:
         tl_of = members = np.zeros(0, dtype=np.intp)
         visit = np.zeros(0)
-    return EncounterKernel(idx.astype(np.intp), cum, guide_table(cum), rate,
-                           t.region[orgs.commune], access, members, tl_of, visit)
+    return EncounterKernel(neighbours, cum, guide, rate, t.region[orgs.commune], access,
+                           members, tl_of, visit)
 
 
 #: Buckets of the guide table (more buckets than candidates: most draws need no search).
 GUIDE_BUCKETS = 64
 
 
-def guide_table(cum: np.ndarray, chunk: int = 10_000) -> np.ndarray:
+def guide_table(cum: np.ndarray) -> np.ndarray:
     """For every row and bucket g, the number of cumulative weights ≤ g/G of the row's total:
-    a draw falling in bucket g starts its search there (guide-table sampling).  Built in chunks
-    of rows to bound memory."""
-    levels = np.arange(GUIDE_BUCKETS) / GUIDE_BUCKETS
-    parts = []
-    for lo in range(0, len(cum), chunk):
-        c = cum[lo:lo + chunk]
-        parts.append((c[:, None, :] <= (c[:, -1:] * levels)[:, :, None]).sum(axis=2))
-    return np.concatenate(parts).astype(np.int16) if parts else np.zeros((0, GUIDE_BUCKETS),
-                                                                         dtype=np.int16)
+    a draw falling in bucket g starts its search there (guide-table sampling).
+
+    Each weight falls in one bucket, the first g whose threshold it does not exceed; counting
+    the weights per bucket and accumulating gives the table in O(N·(K + G)) instead of
+    comparing every weight with every threshold.  The bucket estimated by division is checked
+    against the threshold itself (``total * g/G``, computed as the search computes it), so the
+    table is exactly the one the comparisons define."""
+    n = len(cum)
+    g = GUIDE_BUCKETS
+    if n == 0:
+        return np.zeros((0, g), dtype=np.uint8)
+    levels = np.arange(g + 1) / g
+    total = cum[:, -1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.ceil(cum / total * g)
+    b = np.clip(np.nan_to_num(b, nan=0.0), 0, g).astype(np.int64)
+    b[cum <= 0] = 0                                    # ≤ every threshold, even 0
+    # exact fix-up: the first bucket whose threshold the weight does not exceed
+    low = np.maximum(b - 1, 0)
+    b = np.where((b > 0) & (cum <= total * levels[low]), low, b)
+    b = np.where((b < g) & (cum > total * levels[np.minimum(b, g)]), b + 1, b)
+    counts = np.bincount((np.arange(n)[:, None] * (g + 1) + b).ravel(),
+                         minlength=n * (g + 1)).reshape(n, g + 1)
+    return np.cumsum(counts, axis=1)[:, :g].astype(np.uint8)
 
 
 def pick_neighbours(kernel: EncounterKernel, src: np.ndarray,
@@ -105,7 +135,7 @@ def pick_neighbours(kernel: EncounterKernel, src: np.ndarray,
         col[todo] += 1
         todo = todo[col[todo] < k]
     col = np.minimum(col, k - 1)
-    return np.where(total > 0, kernel.neighbours[src, col], -1)
+    return np.where(total > 0, kernel.neighbours[src, col].astype(np.intp), -1)
 
 
 def spontaneous(kernel: EncounterKernel, s: Scenario,

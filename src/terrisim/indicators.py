@@ -10,15 +10,17 @@ Mesa's DataCollector under the same name.  Sources of the definitions:
   Institutions 2016: anchored 17 %, increasingly numerous 13 %, beginning to emerge 46 %,
   not at all 24 %) — the mapping from alliances to a stage is an *assumption*
   (:func:`commune_stage`);
-* alliance network density, largest-component share and a concentration index for the risk of
-  "communautés concentrées" (003 §3.1.1);
+* alliance network density, largest-component share and its Herfindahl index, and a
+  concentration index for the risk of "communautés concentrées" (003 §3.1.1): the share of
+  alliance-level trust relationships held by the tenth of organisations that have the most
+  (:func:`top_decile_share`) — a few mature actors who know each other well while others stay
+  out — with the share of organisations included in an alliance since the start;
 * mean fragility by domain; the three impacts (performance, innovation, trust; 001/004) — their
   formulas are *assumptions* documented in docs/ODD.md.
 """
 
 from __future__ import annotations
 
-import functools
 import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,7 +30,7 @@ import numpy as np
 from .alliances import KINDS, WORLD_PAIR_NAMES, WORLD_PAIRS
 from .domains import DOMAINS
 from .ladder import LEVELS
-from .organisations import ASSOCIATIVE, ECONOMIC, WORLDS
+from .organisations import ASSOCIATIVE, ECONOMIC, PUBLIC, WORLDS
 
 if TYPE_CHECKING:
     from .model import TerritoryModel
@@ -71,6 +73,7 @@ class Tally:
     pilots_total: int = 0
     encounters: int = 0
     meetings: int = 0
+    forums: int = 0
     experiments_launched: int = 0
     first_alliance: float = np.nan
     first_catalysed: float = np.nan
@@ -78,12 +81,18 @@ class Tally:
     commune_first: np.ndarray = field(default_factory=lambda: np.zeros(0))
     streak: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     stage: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    communes_accompanied: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    credited_partner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    formed_by_org: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @classmethod
     def create(cls, model: TerritoryModel) -> Tally:
         c = model.territory.n_communes
         return cls(n_communes=c, innovations=np.zeros(c), commune_first=np.full(c, np.nan),
-                   streak=np.zeros(c, dtype=np.int64), stage=np.zeros(c, dtype=np.int8))
+                   streak=np.zeros(c, dtype=np.int64), stage=np.zeros(c, dtype=np.int8),
+                   communes_accompanied=np.zeros(c, dtype=bool),
+                   credited_partner=np.zeros(model.orgs.n, dtype=bool),
+                   formed_by_org=np.zeros(model.orgs.n, dtype=np.int64))
 
     def new_month(self) -> None:
         self.failed_total += int(self.failed_kind.sum())
@@ -92,7 +101,7 @@ class Tally:
         self.formed_kind[:] = 0
         self.formed_pair[:] = 0
         self.failed_kind[:] = 0
-        self.completed = self.encounters = self.meetings = 0
+        self.completed = self.encounters = self.meetings = self.forums = 0
 
     def record_formed(self, model: TerritoryModel, ids: np.ndarray) -> None:
         al, month = model.alliances, model.month
@@ -101,10 +110,16 @@ class Tally:
         np.add.at(self.formed_kind_total, al.kind[ids], 1)
         np.add.at(self.formed_pair_total, al.pair[ids], 1)
         self.pilots_total += int(al.pilot[ids].sum())
+        np.add.at(self.formed_by_org, al.a[ids], 1)
+        np.add.at(self.formed_by_org, al.b[ids], 1)
         if len(ids) and np.isnan(self.first_alliance):
             self.first_alliance = month
-        if np.isnan(self.first_catalysed) and (al.catalyst[ids] >= 0).any():
-            self.first_catalysed = month
+        credited = ids[al.catalyst[ids] >= 0]
+        if len(credited):
+            if np.isnan(self.first_catalysed):
+                self.first_catalysed = month
+            self.credited_partner[al.a[credited]] = True
+            self.credited_partner[al.b[credited]] = True
         orgs = model.orgs
         for side in (al.a[ids], al.b[ids]):
             c = orgs.commune[side]
@@ -116,18 +131,6 @@ class Tally:
                                      world_a=WORLDS[orgs.world[al.a[aid]]],
                                      world_b=WORLDS[orgs.world[al.b[aid]]],
                                      alliance_kind=KINDS[al.kind[aid]])
-
-
-@functools.cache
-def indicator_names() -> tuple[str, ...]:
-    """Names of every indicator, in collection order (read from a tiny model at month 0, so the
-    list is never restated by hand)."""
-    from .model import TerritoryModel
-    from .scenario import Scenario
-
-    tiny = Scenario(width=10, height=10, n_communes=2, n_bassins=1, n_firms=4, n_associations=4,
-                    n_catalysts=1, steps=1)
-    return tuple(TerritoryModel(scenario=tiny, rng=0).indicators)
 
 
 def commune_stage(coconstruction: np.ndarray, streak: np.ndarray, growing: int,
@@ -154,6 +157,19 @@ def coconstruction_alliances(model: TerritoryModel, ids: np.ndarray) -> np.ndarr
     own = np.bincount(a[a < c], minlength=c) + np.bincount(b[b < c], minlength=c)
     pilots = ids[al.pilot[ids] & (a >= c) & (b >= c)]
     return own + np.bincount(al.commune[pilots], minlength=c)
+
+
+def update_stages(model: TerritoryModel) -> None:
+    """This month's co-construction stage of every commune (a state, kept through the spin-up:
+    a commune anchored before the recorded start is anchored at step 0)."""
+    s, tally = model.params, model.tally
+    cc = coconstruction_alliances(model, model.alliances.active_ids())
+    tally.streak = np.where(cc >= s.growing_alliances, tally.streak + 1, 0)
+    before = tally.stage
+    tally.stage = commune_stage(cc, tally.streak, s.growing_alliances, s.anchoring_months)
+    if model.month > 0:
+        for k in np.flatnonzero((tally.stage == 3) & (before != 3)):
+            model.events.add(model.month, "commune_anchored", int(k), commune=int(k))
 
 
 def measure(model: TerritoryModel) -> dict[str, float]:
@@ -190,6 +206,9 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     out["firms_partnered"] = float(partnered[firms].sum() / n_firms)
     out["associations_partnered"] = float(partnered[assoc].sum() / max(int(assoc.sum()), 1))
     out["communes_partnered"] = float(partnered[: terr.n_communes].mean())
+    bodies = orgs.body >= 0
+    out["public_bodies_partnered"] = (float(partnered[bodies].mean()) if bodies.any()
+                                      else 0.0)
     # the PHARE 2015 surveys' own definition: firms partnering an association and vice versa
     ea = al.pair[ids] == ECONOMIC_ASSOCIATIVE
     with_other = np.zeros(orgs.n, dtype=bool)
@@ -200,20 +219,13 @@ def measure(model: TerritoryModel) -> dict[str, float]:
 
     # commune stages
     c = terr.n_communes
-    cc = coconstruction_alliances(model, ids)
-    tally.streak = np.where(cc >= s.growing_alliances, tally.streak + 1, 0)
-    before = tally.stage
-    tally.stage = commune_stage(cc, tally.streak, s.growing_alliances, s.anchoring_months)
-    if model.month > 0:
-        for k in np.flatnonzero((tally.stage == 3) & (before != 3)):
-            model.events.add(model.month, "commune_anchored", int(k), commune=int(k))
     stage_share = np.bincount(tally.stage, minlength=4) / c
     for k, name in enumerate(STAGES):
         out[f"stage_{name}"] = float(stage_share[k])
 
     # timing
     out["first_alliance_month"] = float(tally.first_alliance)
-    out["first_catalysed_alliance_month"] = float(tally.first_catalysed)
+    out["first_credited_alliance_month"] = float(tally.first_catalysed)
     firsts = tally.commune_first[~np.isnan(tally.commune_first)]
     out["communes_with_alliance"] = float(len(firsts) / c)
     out["median_commune_first_alliance_month"] = (float(statistics.median(firsts.tolist()))
@@ -228,13 +240,30 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     out["months_to_first_pilot"] = _mean_delay(cats, "first_pilot", s.catalyst_start)
     out["months_to_deployment"] = _mean_delay(cats, "deployed", s.catalyst_start)
     out["catalysts_deployed"] = float(sum(st.deployed is not None for st in cats))
-    out["alliances_seeded_by_catalysts"] = float(sum(st.seeded for st in cats))
+    out["alliances_credited_to_catalysts"] = float(sum(st.credited for st in cats))
+    out["catalyst_events_total"] = float(sum(st.events_held for st in cats))
+    out["catalyst_participations_total"] = float(sum(st.participations for st in cats))
+    out["catalyst_introductions_total"] = float(sum(st.introductions for st in cats))
+    out["catalyst_collective_sessions_total"] = float(sum(st.sessions for st in cats))
+    out["catalyst_communes_accompanied"] = float(tally.communes_accompanied.sum())
+    cp = tally.credited_partner
+    out["catalysed_partners_firms"] = float((cp & firms).sum())
+    out["catalysed_partners_associations"] = float((cp & assoc).sum())
+    out["catalysed_partners_public"] = float((cp & (orgs.world == PUBLIC)).sum())
+    out["catalyst_ties"] = float(len(model.ties))
+    out["catalyst_legitimacy"] = (float(np.mean([st.legitimacy for st in cats if st.active]))
+                                  if any(st.active for st in cats) else np.nan)
 
     # network
     n = orgs.n
     out["network_density"] = float(2.0 * len(ids) / (n * (n - 1))) if n > 1 else 0.0
-    out["largest_component_share"], out["concentration"] = _components(a, b, n)
+    out["largest_component_share"], out["component_concentration"] = _components(a, b, n)
     deg = np.bincount(np.concatenate([a, b]), minlength=n)
+    strong_deg = np.bincount(np.concatenate([tt.i[model.strong], tt.j[model.strong]]),
+                             minlength=n)
+    out["concentration"] = top_decile_share(strong_deg)
+    out["organisations_included"] = float((tally.formed_by_org > 0).mean())
+    out["alliances_top_decile_share"] = top_decile_share(tally.formed_by_org)
     out["degree_gini"] = _gini(deg)
 
     # fragility and impacts
@@ -254,6 +283,7 @@ def measure(model: TerritoryModel) -> dict[str, float]:
     out["relationships_above_threshold"] = float(len(model.strong))
     out["encounters"] = float(tally.encounters)
     out["meetings"] = float(tally.meetings)
+    out["forums"] = float(tally.forums)
     out["promoted_by_event"] = float(tally.promoted[0])
     out["promoted_by_workshop"] = float(tally.promoted[1])
     out["promoted_by_project"] = float(tally.promoted[2])
@@ -300,6 +330,18 @@ def _components(a: np.ndarray, b: np.ndarray, n: int) -> tuple[float, float]:
     sizes = np.bincount(labels)
     share = sizes[sizes > 0] / allied.sum()
     return float(share.max()), float((share**2).sum())
+
+
+def top_decile_share(counts: np.ndarray) -> float:
+    """Share of a total (relationships or alliances, each counted at both ends) held by the
+    tenth of organisations that have the most (0.1 when spread evenly over everyone, 1 when
+    that tenth has it all): the same few mature actors holding the territory's relational
+    capital while others stay out is what seed 003 §3.1.1 calls "communautés concentrées"."""
+    total = counts.sum()
+    if total == 0:
+        return 0.0
+    k = max(1, len(counts) // 10)
+    return float(np.partition(counts, len(counts) - k)[-k:].sum() / total)
 
 
 def _gini(x: np.ndarray) -> float:

@@ -1,20 +1,24 @@
 """The territorial co-construction model: one month per step.
 
-Order of one step (documented in docs/ODD.md, "Process overview and scheduling"):
+Order of one month (documented in docs/ODD.md, "Process overview and scheduling"):
 
-1. **Catalysts** act, in random order: operate projects (if drifting), hold dialogue events,
-   broker introductions, listen / run collective experiments.
+1. **Catalysts** act, in random order: the funder's decision, operating projects (if drifting),
+   dialogue events, brokered introductions, listening / collective experiments.
 2. **Mayors** act, in random order: convene meetings and territorial dialogue forums; the model
    then holds them.
-3. **Organisations** meet spontaneously (distance, terrain) and at tiers-lieux; partners of
-   active alliances keep in touch.
-4. **Trust** is updated once from all this month's contacts; unvisited relationships decay.
+3. **Organisations** meet spontaneously (distance, terrain) and at tiers-lieux; they keep up
+   their relationships; partners of active alliances keep in touch.
+4. **Trust** is updated once from all this month's contacts (catalysts' own ties too); unvisited
+   relationships decay.
 5. **Alliances**: active ones may fail or complete; running experiments launch pilot projects
    among their members; then new alliances form wherever the condition holds.
-6. **Learning**: joint work teaches the common language.
-7. **Territory**: fragility relaxes and is reduced by active alliances; fragile domains are
-   recomputed relative to the surroundings.
-8. **Indicators** are computed and collected (Mesa DataCollector).
+6. **Learning and relief**: joint work teaches the common language; fragility relaxes and is
+   reduced by active alliances; fragile domains are recomputed relative to the surroundings.
+7. **Indicators** are computed and collected (Mesa DataCollector).
+
+Before step 0 the territory's own dynamics run for ``spinup_months`` months without catalysts
+(the *spin-up*), so the relational fabric inherited at the start is one the model's own rules
+produce; nothing is recorded during the spin-up.
 """
 
 from __future__ import annotations
@@ -28,27 +32,34 @@ from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
 from . import catalysis, controllers, indicators
-from .agents import Association, Catalyst, Firm, Mayor
+from .agents import Association, Catalyst, Firm, Mayor, PublicBody
 from .alliances import (
     COMPLETED,
     FAILED,
-    KINDS,
     SOCIAL_INNOVATION,
     AllianceTable,
     alliance_condition,
+    closure_factor,
     draw_kind,
     failure_hazard,
+    formation_probability,
+    insiders,
     kind_weights,
     resolve_capacity,
     world_pair_index,
 )
+from .contacts import ContactBuffer
 from .domains import from_mask
-from .encounters import build_kernel, pick_neighbours, spontaneous, tiers_lieux_visits
+from .encounters import build_kernel, spontaneous, tiers_lieux_visits
 from .events import EventLog
 from .ladder import EVENT, INVOLVED, PROJECT, WORKSHOP, promote
-from .mayors import monthly_plan, role_rates
-from .organisations import ECONOMIC, build_organisations, members_by_commune
+from .mayors import INNOVATION, PARTNERSHIPS, PROFILE_TRAITS, TRAITS, monthly_plan, role_rates
+from .memory import check_fits
+from .mesa_compat import split_mesa_scenario
+from .organisations import ECONOMIC, EPCI_BODY, PUBLIC, build_organisations, members_by_commune
 from .scenario import Scenario
+from .space import model_grid
+from .streams import Streams
 from .territory import (
     build_territory,
     fragile_masks,
@@ -70,51 +81,6 @@ from .trust import (
 #: Months between two passes that forget faded relationships (bounded memory, same results
 #: whatever the pass length since forgotten pairs would restart from initial trust anyway).
 FORGET_EVERY = 6
-
-
-class ContactBuffer:
-    """This month's interactions, gathered from every actor before trust is updated once."""
-
-    def __init__(self) -> None:
-        self.parts: list[tuple[np.ndarray, ...]] = []
-        self.row_parts: list[tuple[np.ndarray, float]] = []
-
-    def add_rows(self, rows: np.ndarray, intensity: float) -> None:
-        """Contacts between pairs already in the trust table, given by their current rows
-        (cheaper: no lookup; the model shifts them if new pairs are inserted first)."""
-        if len(rows):
-            self.row_parts.append((rows, intensity))
-
-    def drain_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        parts, self.row_parts = self.row_parts, []
-        if not parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        sizes = [len(p[0]) for p in parts]
-        return (np.concatenate([p[0] for p in parts]),
-                np.repeat(np.array([p[1] for p in parts], dtype=float), sizes))
-
-    def add(self, a: np.ndarray, b: np.ndarray, intensity: float, trust0: float,
-            broker: int) -> None:
-        """Record contacts between ``a[k]`` and ``b[k]`` (``intensity`` units each; pairs that
-        did not know each other start at ``trust0``; ``broker`` is a catalyst number or -1)."""
-        if len(a) == 0:
-            return
-        self.parts.append((np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp),
-                           intensity, trust0, broker))
-
-    def drain(self) -> tuple[np.ndarray, ...]:
-        """All contacts of the month as arrays (a, b, intensity, trust0, broker); empties."""
-        parts, self.parts = self.parts, []
-        if not parts:
-            z = np.zeros(0, dtype=np.intp)
-            return z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int16)
-        sizes = [len(p[0]) for p in parts]
-        a = np.concatenate([p[0] for p in parts])
-        b = np.concatenate([p[1] for p in parts])
-        q = np.repeat(np.array([p[2] for p in parts], dtype=float), sizes)
-        t0 = np.repeat(np.array([p[3] for p in parts], dtype=float), sizes)
-        br = np.repeat(np.array([p[4] for p in parts], dtype=np.int16), sizes)
-        return a, b, q, t0, br
 
 
 class IndicatorCollector(DataCollector):
@@ -161,7 +127,7 @@ def seed_of(rng: int | np.integer | np.random.Generator | None) -> int:
 
 
 class TerritoryModel(Model):
-    """Mayors, firms, associations and catalysts building trust and alliances on a territory."""
+    """Mayors, firms, associations, public bodies and catalysts building trust and alliances."""
 
     def __init__(self, *, rng: int | np.integer | np.random.Generator | None = None,
                  scenario: Scenario | None = None, **overrides: Any) -> None:
@@ -171,50 +137,57 @@ class TerritoryModel(Model):
 
         The terrisim parameters are ``model.params``: Mesa keeps its own ``model.scenario``
         (an experimental Mesa object that SolaraViz and Mesa 4 rely on), so ours must not
-        shadow it.
+        shadow it.  The spin-up months are simulated here, so a new model stands at step 0.
         """
+        # a Mesa scenario (SolaraViz's Reset, Mesa 4's convention): its values are overrides
+        scenario, mesa_scenario, rng, overrides = split_mesa_scenario(scenario, rng, overrides)
         params = scenario if scenario is not None else Scenario()
         if not isinstance(params, Scenario):
             raise TypeError(f"scenario must be a terrisim Scenario (got {type(params).__name__})")
         if overrides:
             params = params.replace(**overrides)
+        # refuse a run that would not fit in memory, before allocating anything
+        check_fits(params, what=f"scenario '{params.name}'"
+                   + (f" (territory {params.territory})" if params.territory else ""))
         seed = seed_of(rng)
-        super().__init__(rng=seed)
+        if mesa_scenario is not None:
+            mesa_scenario.rng = seed   # Mesa requires the model's rng and the scenario's to agree
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.seed = seed
-        self.params = params
-        s = self.params
-        self.month = 0
-        rng = self.rng
+        self.params = s = params
+        self.streams = Streams(seed)
+        self._rngs: dict[tuple[str, int], np.random.Generator] = {}
+        self.month = -s.spinup_months
 
-        self.territory = build_territory(s, rng)
-        self.grid = OrthogonalVonNeumannGrid((s.width, s.height), torus=False,
-                                             random=self.random)
+        self.territory = build_territory(s, self.streams.get("territory"))
+        self.orgs = build_organisations(s, self.territory, self.streams.get("organisations"))
+        # Mesa cells only where an agent sits (terrisim.space: same model, far less memory)
+        self.grid = model_grid(s.width, s.height, self.orgs.x, self.orgs.y, self.random)
         set_layer(self.grid, "commune", self.territory.commune_of_cell)
         set_layer(self.grid, "mountain", self.territory.mountain)
-        self.orgs = build_organisations(s, self.territory, rng)
-        self.kernel = build_kernel(s, self.territory, self.orgs, rng)
+        self.kernel = build_kernel(s, self.territory, self.orgs, self.streams.get("kernel"))
         self.members, self.member_start = members_by_commune(self.orgs,
                                                              self.territory.n_communes)
         self.trust = TrustTable(self.orgs.n)
+        self.ties = catalysis.CatalystTies(self.orgs.n)
         self.alliances = AllianceTable()
         self.contacts = ContactBuffer()
+        self.events = EventLog()
         self.meetings: list[tuple[int, int, bool]] = []
         self.experiments: list[catalysis.Experiment] = []
-        self.events = EventLog()
         self.rate = gain_rate(s.initial_trust, s.alliance_threshold, s.trust_building_time)
         self.decay_factor = float(decay(np.float64(1.0), 1.0, s.trust_half_life))
         self._refresh_fragility()
+        self._commune_traits()
 
         self._create_agents()
         self.catalysts = [a.state for a in self.agents_by_type.get(Catalyst, [])]
-        self._seed_acquaintances()
-        self.strong = np.flatnonzero(self.trust.trust >= s.alliance_threshold)
-
-        self.mayor_rates = role_rates(self.orgs.priorities, s.meeting_rate, s.dialogue_rate,
-                                      s.secondary_role_factor)
-        self.help = 1.0 + (s.partnership_help - 1.0) * np.where(
-            self.orgs.priorities[:, 2], 1.0, s.secondary_role_factor)
+        self.strong = np.zeros(0, dtype=np.intp)
+        self._cluster_state = (np.arange(self.orgs.n), np.ones(self.orgs.n, dtype=np.int64))
         self.tally = indicators.Tally.create(self)
+        for _ in range(s.spinup_months):
+            self._month()
+        self._start_recording()
         self.indicators: dict[str, float] = {}
         self._measure()
         self.datacollector = IndicatorCollector(model_reporters={
@@ -222,56 +195,90 @@ class TerritoryModel(Model):
         self.datacollector.collect(self)
 
     # -- set-up ----------------------------------------------------------------------------
+    def _commune_traits(self) -> None:
+        """What each commune's mayor does with the roles and traits of its profile (mayors.py):
+        meeting and forum rates, partnership help, innovation bias, project support, forums."""
+        s, orgs = self.params, self.orgs
+        pri = orgs.priorities
+        traits = (PROFILE_TRAITS[orgs.profile] if s.mayor_profiles
+                  else np.ones((len(orgs.profile), len(TRAITS))) * [1.0, 0.0, 1.0, 1.0])
+        self.traits = {name: traits[:, k] for k, name in enumerate(TRAITS)}
+        self.mayor_rates = role_rates(pri, s.meeting_rate, s.dialogue_rate,
+                                      s.secondary_role_factor)
+        self.help = 1.0 + (s.partnership_help - 1.0) * np.where(
+            pri[:, PARTNERSHIPS], 1.0, s.secondary_role_factor)
+        self.innovation_bias = self.traits["innovation_bias"] * np.where(
+            pri[:, INNOVATION], s.innovation_promotion, 1.0)
+        # the intercommunality of each commune, which its mayor's forums invite
+        c = self.territory.n_communes
+        self.epci_body = np.full(c, -1, dtype=np.intp)
+        bodies = np.flatnonzero(orgs.body == EPCI_BODY)
+        if len(bodies):
+            seat_epci = self.territory.epci[orgs.commune[bodies]]
+            lookup = dict(zip(seat_epci.tolist(), bodies.tolist(), strict=True))
+            self.epci_body = np.array([lookup.get(int(e), -1) for e in self.territory.epci],
+                                      dtype=np.intp)
+
     def _create_agents(self) -> None:
         s, orgs, cells = self.params, self.orgs, self.grid
         c = self.territory.n_communes
         for idx in range(orgs.n):
-            cls = Mayor if idx < c else (Firm if orgs.world[idx] == ECONOMIC else Association)
+            if idx < c:
+                cls = Mayor
+            elif orgs.world[idx] == ECONOMIC:
+                cls = Firm
+            elif orgs.world[idx] == PUBLIC:
+                cls = PublicBody
+            else:
+                cls = Association
             cls(self, idx, cells[(int(orgs.x[idx]), int(orgs.y[idx]))])
         if s.n_catalysts == 0:
             return
         terr = self.territory
-        sizes = np.bincount(terr.bassin[orgs.commune], minlength=len(terr.region_of_bassin))
+        n_bassins = len(terr.region_of_bassin)
+        sizes = np.bincount(terr.bassin[orgs.commune], minlength=n_bassins)
         ranking = np.argsort(-sizes, kind="stable")
+        width = min(s.catalyst_bassins, n_bassins)
         for k in range(s.n_catalysts):
-            bassin = int(ranking[k % len(ranking)])
-            communes = np.flatnonzero(terr.bassin == bassin)
+            start = (k * width) % n_bassins
+            bassins = ranking[(start + np.arange(width)) % n_bassins]
+            communes = np.flatnonzero(terr.bassin == bassins[0])
             home = communes[np.argmax(self.n_orgs_in(communes))]
             origin = (catalysis.ORIGINS[k % 4] if s.catalyst_origin == "mixed"
                       else s.catalyst_origin)
             x, y = terr.centres[home]
-            Catalyst(self, k, origin, np.array([bassin]), cells[(int(x), int(y))])
+            Catalyst(self, k, origin, bassins, cells[(int(x), int(y))])
 
     def n_orgs_in(self, communes: np.ndarray) -> np.ndarray:
         return self.member_start[communes + 1] - self.member_start[communes]
 
-    def _seed_acquaintances(self) -> None:
-        """Relationships that exist at step 0: a few nearby acquaintances per organisation,
-        with trust drawn uniformly between initial trust and the alliance threshold
-        (*assumption*: the inherited relational fabric; nobody starts allied)."""
-        s, k = self.params, self.kernel
-        if s.initial_acquaintances <= 0 or self.orgs.n < 2:
-            return
-        counts = self.rng.poisson(s.initial_acquaintances / 2.0, size=self.orgs.n)
-        src = np.repeat(np.arange(self.orgs.n, dtype=np.intp), counts)
-        dst = pick_neighbours(k, src, self.rng.random(len(src)))
-        keep = (dst >= 0) & (self.orgs.world[np.maximum(dst, 0)] != self.orgs.world[src])
-        src, dst = src[keep], dst[keep]
-        keys = np.unique(self.trust.pair_keys(src, dst))
-        t0 = self.rng.uniform(s.initial_trust, s.alliance_threshold, size=len(keys))
-        self.trust.insert(keys, t0, np.full(len(keys), -1, dtype=np.int16),
-                          self.orgs.interests)
+    def _start_recording(self) -> None:
+        """Step 0: what the spin-up built is the inherited state (relationships, alliances,
+        awareness, common language, fragility, commune stages); its counts are not results."""
+        stage, streak = self.tally.stage, self.tally.streak
+        self.tally = indicators.Tally.create(self)
+        self.tally.stage, self.tally.streak = stage, streak
+        self.orgs.alliance_months[:] = 0.0
+        self.events = EventLog()
+        self.month = 0
+        self._rngs = {}
 
-    # -- services used by agents -----------------------------------------------------------
+    # -- services used by agents and the rules -----------------------------------------------
+    def rng_for(self, process: str, sub: int = 0) -> np.random.Generator:
+        """This month's random stream of ``process`` (and actor ``sub``); see streams.py."""
+        key = (process, sub)
+        gen = self._rngs.get(key)
+        if gen is None:
+            gen = self._rngs[key] = self.streams.get(process, self.month, sub)
+        return gen
+
     def request_meeting(self, commune: int, size: int, forum: bool) -> None:
         self.meetings.append((commune, size, forum))
-
-    def next_experiment_number(self) -> int:
-        return len(self.experiments)
 
     def experiment_started(self, e: catalysis.Experiment) -> None:
         self.experiments.append(e)
         self.tally.experiments_launched += 1
+        self.tally.communes_accompanied[e.commune] = True
 
     def mark_event(self, who: np.ndarray) -> None:
         """Shared event (meeting, forum, dialogue event): attendees become aware."""
@@ -290,38 +297,48 @@ class TerritoryModel(Model):
         """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
         twice: two projects in one month are one step of engagement), counting promotions."""
         orgs = self.orgs
-        listed = np.zeros(orgs.n, dtype=bool)
-        listed[who] = True
-        firms = np.flatnonzero(listed & (orgs.world == ECONOMIC))
+        who = np.unique(who)
+        firms = who[orgs.world[who] == ECONOMIC]
         before = orgs.ladder[firms]
         orgs.ladder[firms] = promote(before, cause)
         self.tally.promoted[cause] += int((orgs.ladder[firms] != before).sum())
 
     def gathering_contacts(self, attendees: np.ndarray, per_attendee: float, intensity: float,
-                           trust0: float, broker: int) -> None:
+                           trust0: float, broker: int, rng: np.random.Generator) -> None:
         """At a gathering each attendee really talks to ``per_attendee`` others, at random."""
         n = len(attendees)
         if n < 2 or per_attendee <= 0:
             return
-        m = self.rng.poisson(per_attendee * n / 2.0)
-        a, b = attendees[self.rng.integers(n, size=(2, m))]
+        m = rng.poisson(per_attendee * n / 2.0)
+        a, b = attendees[rng.integers(n, size=(2, m))]
         keep = a != b
         self.contacts.add(a[keep], b[keep], intensity, trust0, broker)
 
     # -- the month -------------------------------------------------------------------------
     def step(self) -> None:
+        """One recorded month (Mesa's step): the month's processes, then the indicators."""
+        self._month()
+        self._measure()
+        self.datacollector.collect(self)
+        if self.month >= self.params.steps:
+            self.running = False
+
+    def _month(self) -> None:
+        """One month of every process (also used, unrecorded, for the spin-up)."""
         s = self.params
         self.month += 1
+        self._rngs = {}
         self.tally.new_month()
-        if Catalyst in self.agents_by_type:
+        if self.month > 0 and Catalyst in self.agents_by_type:
             self.agents_by_type[Catalyst].shuffle_do("step")
-        self.mayor_plan = controllers.mayor_plan(self, monthly_plan(self.mayor_rates, self.rng))
+        self.mayor_plan = controllers.mayor_plan(
+            self, monthly_plan(self.mayor_rates, self.rng_for("mayors")))
         self.agents_by_type[Mayor].shuffle_do("step")
         self._hold_meetings()
-        a, b = spontaneous(self.kernel, s, self.rng)
+        a, b = spontaneous(self.kernel, s, self.rng_for("encounters"))
         self.tally.encounters = len(a)
         self.contacts.add(a, b, 1.0, s.initial_trust, -1)
-        a, b = tiers_lieux_visits(self.kernel, self.rng)
+        a, b = tiers_lieux_visits(self.kernel, self.rng_for("encounters"))
         self.tally.encounters += len(a)
         self.contacts.add(a, b, 1.0, s.initial_trust, -1)
         self._maintenance_contacts()
@@ -332,35 +349,53 @@ class TerritoryModel(Model):
         self._alliance_lifecycle()
         for e in self.experiments:   # pilot projects first: members ally within the experiment
             if e.end > self.month:
-                catalysis.form_pilots(e, self)
+                catalysis.form_pilots(self.catalysts[e.catalyst], e, self,
+                                      self.rng_for("experiments"))
         self._form_alliances()
         self._learn_and_relieve()
-        self._measure()
-        self.datacollector.collect(self)
-        if self.month >= s.steps:
-            self.running = False
+        indicators.update_stages(self)
 
     def _hold_meetings(self) -> None:
-        """Meetings (everyone meets everyone) and forums (a few conversations each)."""
-        s = self.params
+        """Meetings (everyone meets everyone) and forums (a few conversations each).
+
+        Held in commune order, so the draws do not depend on the order mayors were activated
+        in.  A forum also invites the commune's intercommunality; with ``open_ecosystem`` the
+        mayor keeps the ``open_forums`` share of its seats for organisations never allied
+        (open governance, 003 §3.1.1).
+        """
+        s, orgs = self.params, self.orgs
+        rng = self.rng_for("meetings")
         attended = []
-        for commune, size, forum in self.meetings:
+        for commune, size, forum in sorted(self.meetings):
             lo, hi = self.member_start[commune], self.member_start[commune + 1]
             local = self.members[lo:hi]
             local = local[local != commune]
             if len(local) == 0:
                 continue
-            who = self.rng.choice(local, size=min(size, len(local)), replace=False)
-            who = np.append(who, commune).astype(np.intp)
-            attended.append(who)
             if forum:
-                self.gathering_contacts(who, s.event_contacts, 1.0, s.initial_trust, -1)
+                size = round(size * self.traits["forum_size"][commune])
+                open_seats = (round(size * self.traits["open_forums"][commune])
+                              if s.open_ecosystem else 0)
+                outsiders = local[~orgs.ever_allied[local]]
+                first = rng.choice(outsiders, size=min(open_seats, len(outsiders)),
+                                   replace=False)
+                rest = np.setdiff1d(local, first, assume_unique=True)
+                who = np.concatenate([first, rng.choice(
+                    rest, size=min(size - len(first), len(rest)), replace=False)])
+                body = self.epci_body[commune]
+                extra = [commune] if body < 0 or body in who else [commune, body]
+                who = np.append(who, extra).astype(np.intp)
+                self.gathering_contacts(who, s.event_contacts, 1.0, s.initial_trust, -1, rng)
             else:
+                who = rng.choice(local, size=min(size, len(local)), replace=False)
+                who = np.append(who, commune).astype(np.intp)
                 ia, ib = all_pairs(len(who))
                 self.contacts.add(who[ia], who[ib], 1.0, s.initial_trust, -1)
+            attended.append(who)
         if attended:   # everybody who attended a meeting or forum this month is now aware
             self.mark_event(np.concatenate(attended))
-        self.tally.meetings = len(self.meetings)
+        self.tally.meetings = sum(1 for _, _, forum in self.meetings if not forum)
+        self.tally.forums = len(self.meetings) - self.tally.meetings
         self.meetings = []
 
     def _maintenance_contacts(self) -> None:
@@ -370,20 +405,30 @@ class TerritoryModel(Model):
         s, tt = self.params, self.trust
         if len(tt) == 0 or s.maintenance_rate <= 0:
             return
+        club = insider = None
+        closure = 0.0
+        if s.club_closure:
+            _, size = self._cluster_state = self._clusters()
+            insider = insiders(size, s.insider_cluster)
+            club = insider[tt.i] & insider[tt.j]
+            closure = s.closure_strength
         attention = maintenance_probability(tt.i, tt.j, tt.trust,
-                                            s.maintenance_rate * self.orgs.activity)
-        self.contacts.add_rows(np.flatnonzero(self.rng.random(len(tt)) < attention), 1.0)
+                                            s.maintenance_rate * self.orgs.activity, club,
+                                            closure, insider)
+        rng = self.rng_for("maintenance")
+        self.contacts.add_rows(np.flatnonzero(rng.random(len(tt)) < attention), 1.0)
 
     def _update_trust(self) -> None:
         """Apply every contact of the month at once; decay the rest; forget faded ties."""
         s, orgs, tt = self.params, self.orgs, self.trust
-        a, b, q, t0, br = self.contacts.drain()
+        a, b, q, t0, br, vouch, mediated = self.contacts.drain()
         known, q_known = self.contacts.drain_rows()
         # only relationships between worlds are tracked: alliances need two worlds, and peer
         # ties within a world are outside the model's question (*assumption*, see ODD)
         keep = orgs.world[a] != orgs.world[b]
         if not keep.all():
-            a, b, q, t0, br = a[keep], b[keep], q[keep], t0[keep], br[keep]
+            a, b, q, t0, br, vouch, mediated = (a[keep], b[keep], q[keep], t0[keep], br[keep],
+                                                vouch[keep], mediated[keep])
         keys = tt.pair_keys(a, b)
         rows = tt.find(keys)
         new = rows < 0
@@ -409,11 +454,21 @@ class TerritoryModel(Model):
         i, j = tt.i[touched], tt.j[touched]
         factor = s.cross_world_factor if s.cross_world_penalty else 1.0
         speed = cross_world_speed(orgs.language[i], orgs.language[j], factor)
-        updated = reinforce(tt.trust[touched], contact[touched], self.rate, speed)
+        units = contact[touched] * speed
+        if mediated.any():   # facilitated by a catalyst: full speed across worlds
+            med = np.bincount(rows[mediated], weights=q[mediated], minlength=len(tt))[touched]
+            units += med * (1.0 - speed)
+        updated = reinforce(tt.trust[touched], units, self.rate)
         if s.trust_decay:
             tt.trust *= self.decay_factor
         tt.trust[touched] = updated
-        if self.month % FORGET_EVERY == 0:
+        if vouch.any():   # a catalyst vouched for the pair: trust at least what it passed on
+            np.maximum.at(tt.trust, rows[vouch], t0[vouch])
+        forget = self.month % FORGET_EVERY == 0
+        self.ties.update(s.initial_trust, self.rate, self.decay_factor, s.forget_below,
+                         decays=s.trust_decay, forget=forget,
+                         intensity=s.catalyst_tie_intensity)
+        if forget:
             tt.forget(s.forget_below)
 
     def _alliance_lifecycle(self) -> None:
@@ -423,9 +478,10 @@ class TerritoryModel(Model):
         if len(ids) == 0:
             return
         rows = tt.find(tt.pair_keys(al.a[ids], al.b[ids]))
-        support = np.where(al.pilot[ids], s.pilot_support, 1.0)
+        support = (np.where(al.pilot[ids], s.pilot_support, 1.0)
+                   * self.traits["project_support"][al.commune[ids]])
         hazard = failure_hazard(tt.trust[rows], s.alliance_threshold, s.failure_rate, support)
-        fail = self.rng.random(len(ids)) < hazard
+        fail = self.rng_for("lifecycle").random(len(ids)) < hazard
         done = ~fail & (al.end[ids] <= self.month)
         ended = fail | done
         if fail.any():
@@ -445,8 +501,7 @@ class TerritoryModel(Model):
                 if st.deployed is None and st.completed_pilots >= s.deployment_projects:
                     st.deployed = self.month
                     self.events.add(self.month, "programme_deployed", int(cat),
-                                    bassin=int(st.bassins[0]),
-                                    completed_pilots=st.completed_pilots)
+                                    bassin=st.bassin, completed_pilots=st.completed_pilots)
             self.tally.completed += int(done.sum())
         if ended.any():
             e = ids[ended]
@@ -456,7 +511,7 @@ class TerritoryModel(Model):
             np.subtract.at(orgs.active, al.b[e], 1)
 
     def _form_alliances(self) -> None:
-        """Spontaneous alliances wherever the alliance condition holds (with a monthly chance)."""
+        """Alliances wherever the alliance condition holds, with a monthly probability."""
         s, tt, orgs = self.params, self.trust, self.orgs
         self.strong = np.flatnonzero(tt.trust >= s.alliance_threshold)
         # pairs sharing no domain can never ally: leave them out early
@@ -469,13 +524,20 @@ class TerritoryModel(Model):
         spare = orgs.capacity - orgs.active
         ok = alliance_condition(tt.trust[rows], orgs.world[i], orgs.world[j], fragile, spare[i],
                                 spare[j], s.alliance_threshold)
-        p = (s.formation_rate * orgs.openness[i] * orgs.openness[j]
-             * np.maximum(self.help[ci], self.help[cj]))
-        ok &= self.rng.random(len(rows)) < p
+        hazard = (s.formation_rate * orgs.openness[i] * orgs.openness[j]
+                  * np.maximum(self.help[ci], self.help[cj]))
+        if s.club_closure:
+            exempt = ((tt.broker[rows] >= 0) | (orgs.world[i] == PUBLIC)
+                      | (orgs.world[j] == PUBLIC)) if s.open_ecosystem else False
+            insider = insiders(self._cluster_state[1], s.insider_cluster)
+            hazard = hazard * closure_factor(insider[i], insider[j], orgs.ever_allied[i],
+                                             orgs.ever_allied[j], s.closure_strength, exempt)
+        rng = self.rng_for("alliances")
+        ok &= rng.random(len(rows)) < formation_probability(hazard)
         ok = controllers.accept_alliances(self, i, j, ok)      # played firms/associations
         if not ok.any():
             return
-        sel = self.rng.permutation(np.flatnonzero(ok))
+        sel = rng.permutation(np.flatnonzero(ok))
         sel = sel[resolve_capacity(i[sel], j[sel], spare)]
         i, j, ci, cj, fr = i[sel], j[sel], ci[sel], cj[sel], fragile[sel]
         # the need addressed: the shared domain most fragile (relative) in either commune
@@ -487,6 +549,13 @@ class TerritoryModel(Model):
         commune = np.where(use_j, cj, ci)
         self.form_alliances(i, j, rows[sel], domain, commune)
 
+    def _clusters(self) -> tuple[np.ndarray, np.ndarray]:
+        """Alliance cluster of every organisation and that cluster's size (1 when alone)."""
+        al, n = self.alliances, self.orgs.n
+        ids = al.active_ids()
+        label = indicators.component_labels(al.a[ids], al.b[ids], n)
+        return label, np.bincount(label, minlength=n)[label]
+
     def form_alliances(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray, domain: np.ndarray,
                        commune: np.ndarray, pilot: bool = False, catalyst: int = -1,
                        until: int | None = None) -> np.ndarray:
@@ -495,13 +564,15 @@ class TerritoryModel(Model):
         Spontaneous alliances get an exponential planned duration; pilot projects run ``until``
         the end of their experiment (its time of local projects, seed 000).
         """
-        s, orgs, tt, rng = self.params, self.orgs, self.trust, self.rng
+        s, orgs, tt = self.params, self.orgs, self.trust
+        rng = self.rng_for("alliances")
         trust = tt.trust[rows]
         pair = world_pair_index(orgs.world[a], orgs.world[b])
         mature_a = np.where(orgs.world[a] == ECONOMIC, orgs.ladder[a] >= INVOLVED, orgs.aware[a])
         mature_b = np.where(orgs.world[b] == ECONOMIC, orgs.ladder[b] >= INVOLVED, orgs.aware[b])
         w = kind_weights(pair, trust, mature_a & mature_b, np.array(s.kind_weights()),
                          s.alliance_threshold, s.social_innovation_extra_trust)
+        w[:, SOCIAL_INNOVATION] *= self.innovation_bias[commune]
         possible = w.sum(axis=1) > 0
         if not possible.all():
             a, b, rows, domain, commune, w, pair = (
@@ -525,18 +596,10 @@ class TerritoryModel(Model):
         self._promote_firms(np.concatenate([a, b]), PROJECT)
         self.tally.record_formed(self, ids)
         for cat in credit[credit >= 0]:
-            self.catalysts[cat].seeded += 1
-        if pilot and catalyst >= 0:
-            st = self.catalysts[catalyst]
-            if st.first_pilot is None:
-                st.first_pilot = self.month
-            if s.operator_drift:
-                drift = ids[rng.random(n) < s.drift_probability]
-                self.alliances.operated[drift] = True
-                st.operated.extend(int(x) for x in drift)
-                if len(drift):
-                    self.events.add(self.month, "project_operated", catalyst,
-                                    bassin=int(st.bassins[0]), operated=len(st.operated))
+            st = self.catalysts[cat]
+            st.credited += 1
+            if st.funded_until is not None:
+                st.period_results += 1
         return ids
 
     def _learn_and_relieve(self) -> None:
@@ -544,11 +607,15 @@ class TerritoryModel(Model):
         s, al, orgs = self.params, self.alliances, self.orgs
         ids = al.active_ids()
         ends = np.concatenate([al.a[ids], al.b[ids]])
-        months = np.bincount(ends, minlength=orgs.n) > 0
-        orgs.alliance_months += np.bincount(ends, minlength=orgs.n)
-        orgs.language[months] = learn_language(orgs.language[months], 1.0, s.language_learning)
+        months = np.bincount(ends, minlength=orgs.n)
+        orgs.alliance_months += months
+        working = months > 0
+        orgs.language[working] = learn_language(orgs.language[working], 1.0,
+                                                s.language_learning)
         relax_fragility(self.territory, s.fragility_relapse)
-        reduce_fragility(self.territory, al.commune[ids], al.domain[ids], s.fragility_reduction)
+        if s.fragility_feedback:
+            reduce_fragility(self.territory, al.commune[ids], al.domain[ids],
+                             s.fragility_reduction)
         self._refresh_fragility()
 
     def _refresh_fragility(self) -> None:
@@ -576,4 +643,13 @@ class TerritoryModel(Model):
         return self.datacollector.get_model_vars_dataframe()
 
 
-__all__ = ["KINDS", "TerritoryModel"]
+@functools.cache
+def indicator_names() -> tuple[str, ...]:
+    """Names of every indicator, in collection order (read from a tiny model at step 0, so the
+    list is never restated by hand)."""
+    tiny = Scenario(width=10, height=10, n_communes=2, n_bassins=1, n_firms=4, n_associations=4,
+                    n_catalysts=1, steps=1, spinup_months=0)
+    return tuple(TerritoryModel(scenario=tiny, rng=0).indicators)
+
+
+__all__ = ["TerritoryModel", "indicator_names", "seed_of"]

@@ -7,7 +7,10 @@ import sys
 import time
 from pathlib import Path
 
+from .checks import check_seed, output_dir, path_name
 from .errors import UserError
+from .memory import check_fits, estimate_run_bytes, format_bytes
+from .resources import find_scenario
 from .scenario import GROUPS, Scenario, load_scenario
 
 #: Indicators shown in the end-of-run summary, with how to print them.
@@ -33,7 +36,7 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
     ("months_to_deployment", "months from catalyst start to deployment", "{:.0f}"),
     ("catalysts_active", "catalysts still active", "{:.0f}"),
     ("largest_component_share", "alliance network: largest component share", "{:.2f}"),
-    ("concentration", "alliance network: concentration (HHI)", "{:.2f}"),
+    ("concentration", "concentration: trusted ties held by the top tenth", "{:.2f}"),
     ("fragility_mean", "mean fragility (0-1)", "{:.3f}"),
     ("impact_performance", "impact: performance (0-1)", "{:.3f}"),
     ("impact_innovation", "impact: innovation (0-1)", "{:.3f}"),
@@ -42,41 +45,100 @@ SUMMARY: tuple[tuple[str, str, str], ...] = (
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see scenarios/)")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file, or the name of a shipped "
+                   "scenario such as 'baseline' or 'lessons/mountain' (see scenarios/)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default 42); the same seed gives identical outputs")
     p.add_argument("--steps", type=int, default=None, help="months to simulate (default: the "
                    "scenario's 'steps')")
-    p.add_argument("--out", type=Path, default=None, help="output directory (default: "
+    p.add_argument("--out", default=None, help="output directory (default: "
                    "results/run-<scenario>-seed<seed>)")
+    p.add_argument("--tables", metavar="NAMES", default=None,
+                   help="also write these long tables, comma-separated: alliances (one row per "
+                        "alliance: partners, worlds, kind, domain, dates, status) and/or communes "
+                        "(one row per commune and month)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--map", metavar="INDICATOR", default="stage", help="real territories: the "
+                   "indicator mapped by commune at the end (default: stage; see "
+                   "docs/territories.md)")
 
 
 def run_main(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from . import model  # noqa: F401  (imported before timing: Mesa's import is slow)
-    from .simulate import DEFAULT_SEED, run_simulation, write_run
+    from .simulate import DEFAULT_SEED, provenance, run_simulation, write_run
+    from .tables import TableRecorder, parse_tables, write_tables
 
+    tables = parse_tables(args.tables)
     overrides = {}
     if args.steps is not None:
         if args.steps < 1:
             raise UserError(f"--steps must be a positive number of months (got {args.steps})")
         overrides["steps"] = args.steps
-    scenario = load_scenario(args.scenario, overrides)
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    if seed < 0:
-        raise UserError(f"--seed must be a non-negative integer (got {seed})")
-    out = args.out or Path("results") / f"run-{scenario.name}-seed{seed}"
-    bar = tqdm(total=scenario.steps, unit="month", desc=f"{scenario.name} seed {seed}",
-               disable=args.quiet, file=sys.stderr, leave=False)
+    source = find_scenario(args.scenario)
+    scenario = load_scenario(source, overrides)
+    seed = check_seed(DEFAULT_SEED if args.seed is None else args.seed)
+    check_fits(scenario, what=f"{args.scenario}: one run")
+    out = output_dir(args.out, Path("results") / f"run-{path_name(scenario.name)}-seed{seed}")
+    areas = None
+    if scenario.territory:
+        from .geography.outputs import MAP_INDICATORS, AreaRecorder
+
+        if args.map not in MAP_INDICATORS:
+            raise UserError(f"--map must be one of {', '.join(MAP_INDICATORS)} "
+                            f"(got {args.map!r})")
+        areas = AreaRecorder(scenario, args.map)
+    need = estimate_run_bytes(scenario)
+    if need > 2e9:
+        print(f"memory: about {format_bytes(need)} for this run", file=sys.stderr)
+    from .progress import reporting
+
+    setup = tqdm(total=1, desc="set-up", disable=args.quiet, file=sys.stderr, leave=False)
+
+    def on_setup(phase: str, done: int, total: int) -> None:
+        setup.set_description(f"set-up: {phase}")
+        setup.total = total
+        setup.n = done
+        setup.refresh()
+
+    bar = None
+
+    def on_step(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            setup.close()
+            bar = tqdm(total=total, unit="month", desc=f"{scenario.name} seed {seed}",
+                       disable=args.quiet, file=sys.stderr, leave=False, initial=done - 1)
+        bar.update(1)
+
     start = time.perf_counter()
-    df = run_simulation(scenario, seed, on_step=lambda done, total: bar.update(1))
-    bar.close()
+    recorder = TableRecorder(tables)
+    observers = [o for o in (areas, recorder if tables else None) if o is not None]
+
+    def observe(m) -> None:
+        for o in observers:
+            o(m)
+
+    with reporting(on_setup):
+        df = run_simulation(scenario, seed, on_step=on_step,
+                            observe=observe if observers else None)
+    setup.close()
+    if bar is not None:
+        bar.close()
     elapsed = time.perf_counter() - start
-    paths = write_run(df, out, scenario, seed, source=str(args.scenario))
+    paths = write_run(df, out, scenario, seed, source=str(source))
+    frames = recorder.frames() if tables else {}
+    written = write_tables(out, frames, provenance(scenario, seed, scenario_file=str(source)))
+    if areas is not None:
+        paths.update(areas.write(out, scenario, seed))
     print(summary_table(df, scenario, seed, elapsed))
     print(f"\nindicators: {paths['parquet']}  {paths['csv']}")
+    for name, path in written.items():
+        print(f"{name} table: {path} ({len(frames[name]):,} rows)")
+    if areas is not None:
+        print(f"by département and region: {paths['areas']}; by commune: "
+              f"{paths['communes']}; map: {paths['map']}")
     print(f"scenario and provenance: {paths['scenario']}  {paths['provenance']}")
     return 0
 

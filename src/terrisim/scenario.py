@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .errors import InputError
+from .files import os_reason, parse_toml, read_text_file
+from .resources import find_scenario
 
 __all__ = [
     "GROUPS",
@@ -134,17 +135,27 @@ class Scenario:
     steps: int = param(120, "months", "Number of monthly steps simulated.", "simulation", 1, 600)
     start_year: int = param(2010, "year", "Calendar year of step 0 (for dates in plots and "
                             "patterns).", "simulation", 1990, 2100)
+    spinup_months: int = param(60, "months", "Months of the territory's own dynamics (mayors, "
+                               "encounters, alliances; no catalysts) simulated before step 0 to "
+                               "build the relational fabric inherited at the start.",
+                               "simulation", 0, 240)
 
     # -- territory --------------------------------------------------------------------------
-    width: int = param(60, "cells", "Width of the territory grid.", "territory", 10, 600)
-    height: int = param(60, "cells", "Height of the territory grid.", "territory", 10, 600)
+    territory: str = param("", "-", "Real French territory to build from the administrative "
+                           "data: departement:CODE[,CODE…], region:CODE, epci:SIREN, "
+                           "massif-central or france (empty: a synthetic territory). It fixes "
+                           "width, height, n_communes, n_bassins, n_regions, n_firms and "
+                           "n_associations, replacing any value given for them "
+                           "(docs/territories.md).", "territory")
+    width: int = param(60, "cells", "Width of the territory grid.", "territory", 10, 5000)
+    height: int = param(60, "cells", "Height of the territory grid.", "territory", 10, 5000)
     cell_km: float = param(0.5, "km", "Side of one grid cell.", "territory", 0.1, 5.0)
     n_communes: int = param(40, "communes", "Number of communes (one mayor each).", "territory",
-                            1, 5000)
+                            1, 50000)
     n_bassins: int = param(4, "bassins", "Number of bassins de vie (living areas) grouping the "
-                           "communes.", "territory", 1, 500)
+                           "communes.", "territory", 1, 5000)
     n_regions: int = param(1, "regions", "Number of administrative regions the bassins fall in.",
-                           "territory", 1, 50)
+                           "territory", 1, 100)
     town_share: float = param(0.15, "fraction", "Share of communes that are small towns "
                               "attracting most firms and associations.", "territory", 0.0, 1.0)
     size_spread: float = param(0.94, "log-sd", "Spread of communes' attractiveness for "
@@ -155,7 +166,7 @@ class Scenario:
     mountain_accessibility: float = param(0.5, "factor", "Encounter-rate multiplier for actors "
                                           "located in mountain cells.", "territory", 0.05, 1.0)
     n_tiers_lieux: int = param(2, "places", "Number of tiers-lieux (third places) that raise "
-                               "encounters around them.", "territory", 0, 500)
+                               "encounters around them.", "territory", 0, 10000)
     tiers_lieu_radius_km: float = param(4.0, "km", "Catchment radius of a tiers-lieu.",
                                         "territory", 0.5, 50.0)
     tiers_lieu_visit_rate: float = param(0.15, "visits/month", "Monthly probability that an "
@@ -164,7 +175,7 @@ class Scenario:
     fragility_spread: float = param(0.15, "fragility", "Standard deviation of commune fragility "
                                     "around the territory level, per domain.", "territory", 0.0,
                                     0.5)
-    fragile_margin: float = param(-0.103, "fragility", "A domain is fragile in a commune when its "
+    fragile_margin: float = param(0.0, "fragility", "A domain is fragile in a commune when its "
                                   "fragility exceeds the mean of the surrounding communes by "
                                   "more than this.", "territory", -0.5, 0.5)
     fragility_reduction: float = param(0.00121, "fragility/month", "Fragility removed from its "
@@ -175,9 +186,10 @@ class Scenario:
                                      "territory", 0.0, 0.5)
 
     # -- firms and associations -------------------------------------------------------------
-    n_firms: int = param(1500, "firms", "Number of firms (TPE, PME, ETI).", "actors", 0, 500000)
+    n_firms: int = param(1500, "firms", "Number of firms (TPE, PME, ETI).", "actors", 0,
+                         20_000_000)
     n_associations: int = param(500, "associations", "Number of associations (non-profits).",
-                                "actors", 0, 200000)
+                                "actors", 0, 10_000_000)
     share_pme: float = param(0.12, "fraction", "Share of firms that are PME (SMEs); the rest are "
                              "TPE except ETI.", "actors", 0.0, 1.0)
     share_eti: float = param(0.02, "fraction", "Share of firms that are ETI (mid-size).",
@@ -192,20 +204,24 @@ class Scenario:
                               1, 50)
     capacity_eti: int = param(4, "alliances", "Concurrent alliances an ETI can carry.", "actors",
                               1, 100)
-    association_capacity: float = param(30.0, "alliances", "Mean number of concurrent alliances "
+    association_capacity: float = param(2.0, "alliances", "Mean number of concurrent alliances "
                                         "an association can carry (geometric distribution: "
                                         "many carry one, a few carry many).", "actors", 1.0,
                                         50.0)
-    commune_capacity: int = param(8, "alliances", "Concurrent alliances a commune can carry.",
-                                  "actors", 1, 200)
+    commune_capacity: int = param(8, "alliances", "Concurrent alliances the largest commune "
+                                  "can carry (smaller ones less, as the square root of their "
+                                  "relative number of organisations).", "actors", 1, 200)
+    public_body_capacity: int = param(10, "alliances", "Concurrent alliances an "
+                                      "intercommunality, a département or the State's services "
+                                      "can carry.", "actors", 1, 500)
     share_assoc_mixed: float = param(0.4, "fraction", "Share of associations with a mixed "
                                      "(hybrid) funding model.", "actors", 0.0, 1.0)
     share_assoc_market: float = param(0.15, "fraction", "Share of associations funded mainly by "
                                       "earned income; the rest rely on subsidies.", "actors", 0.0,
                                       1.0)
-    hybrid_openness: float = param(1.5, "factor", "Alliance-formation multiplier for "
+    hybrid_openness: float = param(1.3, "factor", "Alliance-formation multiplier for "
                                    "associations with a mixed or market funding model.", "actors",
-                                   0.5, 5.0)
+                                   0.5, 3.0)
 
     # -- mayors -----------------------------------------------------------------------------
     share_idealistes: float = param(0.2, "weight", "Relative share of mayors with the "
@@ -226,9 +242,15 @@ class Scenario:
     q8_partnerships: float = param(0.68, "fraction", "Share of mayors for whom helping "
                                    "organisations set up partnerships is a priority (Q8).",
                                    "mayors", 0.0, 1.0)
+    q8_innovation: float = param(0.64, "fraction", "Share of mayors for whom promoting "
+                                 "innovative alliances is a priority (Q8; total − secondary).",
+                                 "mayors", 0.0, 1.0)
     q8_experiments: float = param(0.56, "fraction", "Share of mayors for whom taking part in "
                                   "collective experiments is a priority (Q8).", "mayors", 0.0,
                                   1.0)
+    q8_ppp: float = param(0.54, "fraction", "Share of mayors for whom getting involved in "
+                          "public/private partnerships is a priority (Q8; total − secondary).",
+                          "mayors", 0.0, 1.0)
     secondary_role_factor: float = param(0.3, "factor", "Activity of a mayor on a role that is "
                                          "secondary for them, relative to a priority role.",
                                          "mayors", 0.0, 1.0)
@@ -241,9 +263,15 @@ class Scenario:
                                  "mayor for whom it is a priority.", "mayors", 0.0, 2.0)
     dialogue_size: int = param(25, "organisations", "Organisations attending a territorial "
                                "dialogue forum.", "mayors", 2, 500)
-    partnership_help: float = param(2.5, "factor", "Alliance-formation multiplier in a commune "
+    partnership_help: float = param(1.5, "factor", "Alliance-formation multiplier in a commune "
                                     "whose mayor helps organisations set up partnerships.",
-                                    "mayors", 1.0, 5.0)
+                                    "mayors", 1.0, 3.0)
+    innovation_promotion: float = param(2.0, "factor", "Weight multiplier of social innovation "
+                                        "among the alliances formed in a commune whose mayor "
+                                        "promotes innovative alliances.", "mayors", 1.0, 5.0)
+    ppp_openness: float = param(1.3, "factor", "Alliance-formation multiplier of a commune whose "
+                                "mayor gets involved in public/private partnerships.", "mayors",
+                                1.0, 3.0)
 
     # -- encounters -------------------------------------------------------------------------
     encounter_rate: float = param(0.45, "encounters/month", "Spontaneous encounters an "
@@ -286,16 +314,23 @@ class Scenario:
     failure_penalty: float = param(0.5, "fraction", "Share of trust lost by both partners when "
                                    "their alliance fails (the risk of the other).", "trust", 0.0,
                                    1.0)
-    initial_acquaintances: float = param(2.0, "organisations", "Mean number of nearby "
-                                         "organisations an organisation knew at step 0 (those "
-                                         "of other worlds are kept).", "trust", 0.0, 30.0)
     forget_below: float = param(0.1, "trust", "Relationships whose trust decays below this "
                                 "are forgotten.", "trust", 0.0, 0.2)
 
     # -- alliances --------------------------------------------------------------------------
-    formation_rate: float = param(0.5, "1/month", "Monthly probability that two organisations "
-                                  "meeting all alliance conditions form an alliance.",
-                                  "alliances", 0.0, 1.0)
+    formation_rate: float = param(0.1, "1/month", "Monthly hazard that two organisations "
+                                  "meeting all alliance conditions form an alliance (before the "
+                                  "openness, mayor-help and closure multipliers; probability "
+                                  "1 − exp(−hazard)).", "alliances", 0.0, 1.0)
+    closure_strength: float = param(0.5, "factor", "How much a mature cluster favours its own "
+                                    "members and closes up to newcomers: formation multiplier "
+                                    "1 + this between two insiders, 1 − this between an insider "
+                                    "and an organisation never allied before.", "alliances", 0.0,
+                                    1.0)
+    insider_cluster: int = param(6, "organisations", "Size of an alliance cluster (organisations "
+                                 "linked by active alliances) from which its members form a "
+                                 "mature community that closes up (insiders).", "alliances", 2,
+                                 1000)
     weight_patronage: float = param(0.3, "weight", "Relative frequency of patronage (mécénat) "
                                     "among eligible alliance kinds.", "alliances", 0.0, 1.0)
     weight_responsible: float = param(0.3, "weight", "Relative frequency of responsible-practice "
@@ -342,10 +377,21 @@ class Scenario:
                                   "event.", "catalysts", 0.0, 20.0)
     introduction_days: float = param(0.5, "days", "Time of one brokered introduction.",
                                      "catalysts", 0.1, 10.0)
-    introduction_trust: float = param(0.25, "trust", "Trust between two organisations introduced "
-                                      "by a catalyst (seeded by its legitimacy).", "catalysts",
-                                      0.0, 0.9)
-    experiment_days: float = param(4.0, "days/month", "Monthly time a running collective "
+    trust_transfer_share: float = param(0.5, "fraction", "Share of its own trust in both "
+                                        "sides that a catalyst passes on to the pair it "
+                                        "introduces (trust transfer).", "catalysts", 0.0, 1.0)
+    accompaniment_months: int = param(6, "months", "Months a catalyst accompanies a pair it "
+                                      "introduced (a facilitated meeting a month) unless they "
+                                      "ally earlier; 0 for one-off introductions.", "catalysts",
+                                      0, 36)
+    catalyst_tie_intensity: float = param(2.0, "contacts", "Ordinary contacts a working meeting "
+                                          "with a catalyst is worth in building its tie with an "
+                                          "organisation (relational engineering is its job).",
+                                          "catalysts", 1.0, 5.0)
+    catalyst_bassins: int = param(1, "bassins", "Bassins de vie each catalyst animates (its "
+                                  "area); 6 for a catalyst accompanying six territories.",
+                                  "catalysts", 1, 500)
+    experiment_days: float = param(2.5, "days/month", "Monthly time a running collective "
                                    "experiment takes from its catalyst.", "catalysts", 0.5, 22.0)
     experiment_group: int = param(12, "organisations", "Organisations assembled around a fragile "
                                   "domain in a collective experiment.", "catalysts", 3, 100)
@@ -375,13 +421,21 @@ class Scenario:
                                      0.0, 1.0)
     operation_days: float = param(3.0, "days/month", "Monthly time an operated project takes "
                                   "from the catalyst's animation.", "catalysts", 0.0, 22.0)
-    legitimacy_loss: float = param(0.2, "fraction", "Loss of brokering legitimacy per project "
-                                   "the catalyst operates.", "catalysts", 0.0, 1.0)
+    legitimacy_loss: float = param(0.2, "fraction", "Share of its legitimacy as a neutral "
+                                   "animator a catalyst loses for each project it takes over.",
+                                   "catalysts", 0.0, 1.0)
+    legitimacy_recovery: float = param(0.03, "1/month", "Share of the lost legitimacy a catalyst "
+                                       "regains per month once it operates no project.",
+                                       "catalysts", 0.0, 1.0)
+    operated_project_months: float = param(36.0, "months", "Mean time a project taken over by "
+                                           "its catalyst keeps running after its experiment.",
+                                           "catalysts", 1.0, 240.0)
     funding_horizon: int = param(60, "months", "Months of experimental funding before the "
                                  "catalyst needs a sustainable model.", "catalysts", 1, 600)
-    funder_expectation: float = param(10.0, "alliances", "Alliances seeded by the catalyst that "
-                                      "its funder expects at the horizon to keep funding it.",
-                                      "catalysts", 0.0, 1000.0)
+    funder_expectation: float = param(30.0, "alliances", "Results (alliances credited to the "
+                                      "catalyst, pilot projects included) its funder expects at "
+                                      "the horizon to keep funding it.", "catalysts", 0.0,
+                                      1000.0)
 
     # -- indicators -------------------------------------------------------------------------
     growing_alliances: int = param(3, "alliances", "Co-construction alliances of a commune "
@@ -403,6 +457,23 @@ class Scenario:
     terrain: bool = param(True, "-", "Mountain cells slow encounters.", "mechanisms")
     tiers_lieux: bool = param(True, "-", "Tiers-lieux raise encounters around them.",
                               "mechanisms")
+    trust_transfer: bool = param(True, "-", "Catalysts pass on their own trust to the pairs they "
+                                 "introduce.", "mechanisms")
+    mayor_profiles: bool = param(True, "-", "Mayor profiles differ (off: every mayor at the "
+                                 "survey average).", "mechanisms")
+    public_bodies: bool = param(True, "-", "Intercommunalities, départements and State services "
+                                "are public actors beside communes.", "mechanisms")
+    funder_review: bool = param(True, "-", "The funder may stop a catalyst at the end of its "
+                                "experimental funding.", "mechanisms")
+    inter_territorial: bool = param(True, "-", "Catalysts invite and introduce across bassins and "
+                                    "regions.", "mechanisms")
+    club_closure: bool = param(True, "-", "Mature clusters favour their members and close up to "
+                               "newcomers (communautés concentrées).", "mechanisms")
+    open_ecosystem: bool = param(True, "-", "Catalysts and public actors keep the ecosystem open "
+                                 "(their introductions and forums include newcomers).",
+                                 "mechanisms")
+    fragility_feedback: bool = param(True, "-", "Active alliances relieve the fragility of their "
+                                     "domain and commune.", "mechanisms")
 
     _specs: ClassVar[dict[str, ParamSpec] | None] = None
 
@@ -425,7 +496,25 @@ class Scenario:
         specs = self.specs()
         for name, spec in specs.items():
             object.__setattr__(self, name, spec.check(getattr(self, name), "scenario"))
+        self._apply_territory("scenario")
         self._check_consistency("scenario")
+
+    def _apply_territory(self, source: str) -> None:
+        """A real territory fixes the grid, communes, bassins, regions, firms and associations
+        (from the administrative data; :mod:`terrisim.geography`)."""
+        if not self.territory:
+            return
+        from .errors import UserError
+        from .geography.build import derived_parameters, normalise
+
+        try:
+            spec = normalise(self.territory)
+            derived = derived_parameters(spec, self.cell_km)
+        except UserError as exc:
+            raise ScenarioError(source, "territory", str(exc)) from None
+        object.__setattr__(self, "territory", spec)
+        for name, value in derived.items():
+            object.__setattr__(self, name, self.specs()[name].check(value, source))
 
     def _check_consistency(self, source: str) -> None:
         """Cross-parameter rules that single ranges cannot express."""
@@ -452,12 +541,24 @@ class Scenario:
         if self.n_catalysts > 0 and sum(self.mission_shares()) <= 0:
             raise ScenarioError(source, "share_dialogue",
                                 "at least one catalyst mission share must be positive")
+        if self.initial_trust >= self.alliance_threshold:
+            # trust rises from first-meeting trust to the threshold in trust_building_time
+            # months: with nothing to climb, that time means nothing
+            raise ScenarioError(source, "initial_trust",
+                                f"must be below alliance_threshold = {self.alliance_threshold:g} "
+                                f"(got {self.initial_trust:g}): trust climbs from the one to "
+                                "the other")
 
     # -- derived views (never stored twice) ---------------------------------------------------
     def profile_weights(self) -> tuple[float, float, float, float, float]:
         """Mayor-profile weights in the order of :data:`terrisim.mayors.PROFILES`."""
         return (self.share_idealistes, self.share_batisseurs, self.share_gestionnaires,
                 self.share_volontaires, self.share_coordinateurs)
+
+    def q8_anchors(self) -> tuple[float, ...]:
+        """Q8 priority shares in the order of :data:`terrisim.mayors.ROLES`."""
+        return (self.q8_convene, self.q8_dialogue, self.q8_partnerships, self.q8_innovation,
+                self.q8_experiments, self.q8_ppp)
 
     def kind_weights(self) -> tuple[float, float, float, float]:
         """Alliance-kind weights in the order of :data:`terrisim.alliances.KINDS`."""
@@ -534,6 +635,7 @@ def scenario_from_mapping(data: dict[str, Any], source: str = "scenario") -> Sce
     scenario = Scenario.__new__(Scenario)
     for name, spec in specs.items():
         object.__setattr__(scenario, name, values.get(name, spec.default))
+    scenario._apply_territory(source)
     scenario._check_consistency(source)
     return scenario
 
@@ -545,25 +647,24 @@ def _closest(key: str, specs: dict[str, ParamSpec]) -> str | None:
     return match[0] if match else None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`."""
-    source = str(path)
-    if not path.exists():
-        raise ScenarioError(source, None, "file not found")
-    if path.is_dir():
-        raise ScenarioError(source, None, "is a directory, expected a .toml file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, None, f"cannot be read ({exc})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, None, f"is not valid TOML ({exc})") from None
+#: Longest chain of ``base`` files (a scenario starting from a scenario starting from …).
+MAX_BASE_DEPTH = 32
+
+
+def read_toml(path: Path, error: type[InputError] | None = None) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a :class:`ScenarioError`
+    (or ``error``): see :mod:`terrisim.files` (regular files only, bounded size and nesting)."""
+    error = error or ScenarioError
+    path = Path(path)
+    return parse_toml(read_text_file(path, error), str(path), error)
 
 
 def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved."""
+    """Flat parameter mapping of a scenario file, with its ``base`` chain resolved.
+
+    The chain is bounded (:data:`MAX_BASE_DEPTH`) and cycles are named, so no file set makes
+    the loader recurse without end.
+    """
     path = Path(path)
     source = str(path)
     data = read_toml(path)
@@ -571,21 +672,51 @@ def load_mapping(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, An
     flat = _flatten(data, source)
     if base is None:
         return flat
-    if not isinstance(base, str):
+    if not isinstance(base, str) or not base.strip() or "\x00" in base:
         raise ScenarioError(source, "base", f"must be a path to another scenario file "
                             f"(got {base!r})")
-    base_path = (path.parent / base).resolve()
-    if base_path in _seen or base_path == path.resolve():
-        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files")
+    here = _resolved(path, source, None, str(path))
+    base_path = _resolved(path.parent / base, source, "base", base)
+    chain = (*_seen, here)
+    if base_path in chain:
+        names = " → ".join(p.name for p in chain[chain.index(base_path):])
+        raise ScenarioError(source, "base", f"'{base}' makes a cycle of base files "
+                            f"({names} → {base_path.name})")
+    if len(chain) >= MAX_BASE_DEPTH:
+        raise ScenarioError(source, "base", f"chain of base files longer than "
+                            f"{MAX_BASE_DEPTH}; start from a file nearer the root")
     if not base_path.exists():
         raise ScenarioError(source, "base", f"file '{base}' not found next to {path.name}")
-    inherited = load_mapping(base_path, (*_seen, path.resolve()))
+    try:
+        inherited = load_mapping(base_path, chain)
+    except ScenarioError as exc:
+        if exc.source == str(base_path) and exc.key is None:
+            # the base file itself is unusable: say which file and key point to it
+            raise ScenarioError(source, "base", f"'{base}' {exc.detail}") from None
+        raise
     inherited.update(flat)
     return inherited
 
 
+def _resolved(path: Path, source: str, key: str | None, shown: str) -> Path:
+    """``path`` made absolute with symlinks followed; a symlink loop is an input error."""
+    import errno
+
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        loop = getattr(exc, "errno", None) == errno.ELOOP or "loop" in str(exc).lower()
+        reason = "a loop of symbolic links" if loop else os_reason(exc)
+        raise ScenarioError(source, key, f"'{shown}' cannot be resolved ({reason})") from None
+
+
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load and validate a scenario file (and optional overrides, e.g. from the command line)."""
+    """Load and validate a scenario file (and optional overrides, e.g. from the command line).
+
+    ``path`` is a file, or the name of a shipped scenario (``"baseline"``,
+    ``"lessons/mountain"``; see :mod:`terrisim.resources` for where names are looked up).
+    """
+    path = find_scenario(path)
     flat = load_mapping(path)
     scenario = scenario_from_mapping(flat, source=str(path))
     if overrides:

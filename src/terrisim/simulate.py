@@ -2,40 +2,55 @@
 
 Used by ``terrisim run``, the sweep engine and the validation.  A run is fully determined by its
 scenario and its seed; the provenance needed to reproduce it travels with every output.
+
+Light at import time (NumPy, pandas and Mesa are imported inside the functions): the package's
+``__init__`` loads this module eagerly so that the public function ``terrisim.simulate`` is never
+shadowed by this module of the same name.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
-from .scenario import Scenario
+    from .scenario import Scenario
 
 DEFAULT_SEED = 42
 
 
 def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
-                   on_step: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+                   on_step: Callable[[int, int], None] | None = None,
+                   observe: Callable[[Any], None] | None = None) -> pd.DataFrame:
     """Run ``scenario`` with ``seed`` and return one row of indicators per month (0 … steps).
 
-    ``on_step(done, total)`` is called after every month (for progress bars).
+    ``on_step(done, total)`` is called after every month (for progress bars);
+    ``observe(model)`` after set-up and after every month, to read more of the model's state
+    than the indicators (:class:`terrisim.tables.TableRecorder`, outputs by département).
     """
+    import numpy as np
+
     from .model import TerritoryModel
 
     model = TerritoryModel(scenario=scenario, rng=seed)
     total = scenario.steps if steps is None else steps
+    if observe is not None:
+        observe(model)
     for done in range(1, total + 1):
         model.step()
+        if observe is not None:
+            observe(model)
         if on_step is not None:
             on_step(done, total)
     df = model.dataframe()
@@ -45,15 +60,56 @@ def run_simulation(scenario: Scenario, seed: int, steps: int | None = None,
     return df.reset_index(drop=True)
 
 
-def versions() -> dict[str, str]:
-    """Versions of what produced a result (for provenance)."""
-    import mesa
+#: Libraries whose version can change results or their files (recorded in every run's metadata).
+RESULT_LIBRARIES: tuple[str, ...] = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib",
+                                     "networkx")
+
+
+@functools.lru_cache(maxsize=1)
+def source_revision() -> str:
+    """Which terrisim code ran: ``git <commit>`` (``+modified`` when the work tree differs from
+    it) when running from a source checkout, else ``installed <version>``.
+
+    Computed once per process: sweeps record it for every run without calling git again.
+    """
+    import importlib.metadata
 
     from . import __version__
 
-    return {"terrisim": __version__, "mesa": mesa.__version__, "numpy": np.__version__,
-            "pandas": pd.__version__, "python": sys.version.split()[0],
-            "platform": platform.platform()}
+    root = Path(__file__).resolve().parents[2]
+    if (root / ".git").exists() and (root / "pyproject.toml").is_file():
+        try:
+            def git(*args: str) -> str:
+                return subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                                      text=True, timeout=10, check=True).stdout.strip()
+
+            commit = git("rev-parse", "HEAD")
+            modified = bool(git("status", "--porcelain", "--untracked-files=no"))
+            return f"git {commit}" + ("+modified" if modified else "")
+        except (OSError, subprocess.SubprocessError):
+            pass   # no git on this machine: fall back to the version
+    try:
+        installed = importlib.metadata.version("terrisim")
+    except importlib.metadata.PackageNotFoundError:
+        installed = __version__
+    return f"installed {installed}"
+
+
+def versions() -> dict[str, str]:
+    """Versions of what produced a result (for provenance): terrisim and the code it ran
+    (:func:`source_revision`), every library in :data:`RESULT_LIBRARIES`, Python, platform."""
+    import importlib.metadata
+
+    from . import __version__
+
+    out = {"terrisim": __version__, "terrisim_source": source_revision()}
+    for name in RESULT_LIBRARIES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    out.update(python=sys.version.split()[0], platform=platform.platform())
+    return out
 
 
 def provenance(scenario: Scenario, seed: int, **extra: Any) -> dict[str, Any]:

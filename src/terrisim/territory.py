@@ -12,6 +12,7 @@ changes during a run (:func:`relax_fragility`, :func:`fragile_masks`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +47,12 @@ class Territory:
     fragility: np.ndarray            # (C, 16) current fragility in [0, 1]
     epci: np.ndarray                 # (C,) int32 intercommunalité (EPCI) of each commune
     departement: np.ndarray          # (C,) int32 département of each commune
+    #: relative attractiveness of each commune for firms and associations (None: drawn from
+    #: towns and size_spread); real territories use the population
+    org_weight: np.ndarray | None = None
+    #: the real structure behind a territory built from the administrative data (codes,
+    #: names, populations: :class:`terrisim.geography.build.RealLayout`), None if synthetic
+    real: Any = None
 
     @property
     def n_communes(self) -> int:
@@ -58,7 +65,11 @@ class Territory:
 
 
 def build_territory(s: Scenario, rng: np.random.Generator) -> Territory:
-    """Draw a territory for scenario ``s``."""
+    """Draw a territory for scenario ``s`` (a real one when the scenario names it)."""
+    if s.territory:
+        from .geography.real import build_real_territory
+
+        return build_real_territory(s, rng)
     w, h, c = s.width, s.height, s.n_communes
     cells = np.stack(np.meshgrid(np.arange(w), np.arange(h), indexing="ij"), axis=-1)
     flat_cells = cells.reshape(-1, 2).astype(float)
@@ -100,21 +111,26 @@ def build_territory(s: Scenario, rng: np.random.Generator) -> Territory:
     access = np.where(mountain & s.terrain, s.mountain_accessibility, 1.0)
 
     tiers = _tiers_lieux(s.n_tiers_lieux, centre_cells, is_town, rng)
-    neighbours = _adjacency(commune_of_cell, c)
+    neighbours = adjacency(commune_of_cell, c)
 
-    # Fragility: a territory-wide level per domain, a bassin effect and a commune effect, so that
-    # neighbouring communes resemble each other but differ (*assumption*: the seeds give no
-    # distribution, only that fragility is heterogeneous and relative to the surroundings).
-    level = rng.uniform(0.35, 0.65, size=N_DOMAINS)
-    bassin_fx = rng.normal(0.0, s.fragility_spread * 0.6, size=(s.n_bassins, N_DOMAINS))
-    commune_fx = rng.normal(0.0, s.fragility_spread * 0.8, size=(c, N_DOMAINS))
-    base = np.clip(level + bassin_fx[bassin] + commune_fx, 0.0, 1.0)
+    base = draw_fragility(s, bassin, rng)
     # a synthetic territory has one intercommunalité per bassin de vie and one département per
     # region (*assumption*; real territories take both from the official structure)
     return Territory(w, h, s.cell_km, commune_of_cell, centre_cells, bassin.astype(np.int32),
                      region_of_bassin.astype(np.int32), is_town, mountain, access, tiers,
                      neighbours, base, base.copy(), epci=bassin.astype(np.int32),
                      departement=region_of_bassin[bassin].astype(np.int32))
+
+
+def draw_fragility(s: Scenario, bassin: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Structural fragility (C, 16): a territory-wide level per domain, a bassin effect and a
+    commune effect, so that neighbouring communes resemble each other but differ
+    (*assumption*: the seeds give no distribution, only that fragility is heterogeneous and
+    relative to the surroundings)."""
+    level = rng.uniform(0.35, 0.65, size=N_DOMAINS)
+    bassin_fx = rng.normal(0.0, s.fragility_spread * 0.6, size=(s.n_bassins, N_DOMAINS))
+    commune_fx = rng.normal(0.0, s.fragility_spread * 0.8, size=(len(bassin), N_DOMAINS))
+    return np.clip(level + bassin_fx[bassin] + commune_fx, 0.0, 1.0)
 
 
 def _group(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -166,11 +182,12 @@ def _tiers_lieux(n: int, centres: np.ndarray, is_town: np.ndarray,
     return centres[chosen].copy()
 
 
-def _adjacency(commune_of_cell: np.ndarray, c: int) -> sparse.csr_matrix:
-    """Row-normalised adjacency of communes sharing a border (the 'surroundings')."""
+def adjacency(commune_of_cell: np.ndarray, c: int) -> sparse.csr_matrix:
+    """Row-normalised adjacency of communes sharing a border (the 'surroundings'); cells
+    outside the territory (-1, real territories) border nobody."""
     a = np.concatenate([commune_of_cell[:-1, :].ravel(), commune_of_cell[:, :-1].ravel()])
     b = np.concatenate([commune_of_cell[1:, :].ravel(), commune_of_cell[:, 1:].ravel()])
-    keep = a != b
+    keep = (a != b) & (a >= 0) & (b >= 0)
     a, b = a[keep], b[keep]
     m = sparse.coo_matrix((np.ones(len(a) * 2), (np.r_[a, b], np.r_[b, a])), shape=(c, c)).tocsr()
     m.data[:] = 1.0

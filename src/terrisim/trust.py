@@ -64,29 +64,54 @@ def penalise(trust: np.ndarray, penalty: float) -> np.ndarray:
     return trust * (1.0 - penalty)
 
 
-#: Relational time an organisation gives to its own world (peers, clients, members), in units
-#: of one fully trusted relationship (*assumption*: within-world ties are not tracked, but they
-#: take time, so an organisation with a single weak cross-world tie does not spend all its
-#: relational time on it).
-OWN_WORLD_TIES = 1.0
-
-
 def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
-                            rate: np.ndarray) -> np.ndarray:
+                            budget: np.ndarray, club: np.ndarray | None = None,
+                            closure: float = 0.0,
+                            insider: np.ndarray | None = None) -> np.ndarray:
     """Monthly probability that each known pair meets again to keep up the relationship.
 
-    Organisation ``k`` spends ``rate[k]`` contacts a month on its relationships, shared in
-    proportion to the *square* of trust (people see again first those they trust most, so a
-    crowd of passing acquaintances does not dilute a trusted relationship); part of that time
-    goes to its own world (:data:`OWN_WORLD_TIES`), which the model does not track.  A pair's
-    probability is the mean of the two partners' attention.
+    Organisation ``k`` has a relational budget of ``budget[k]`` cross-world contacts a month and
+    spends it on its *most trusted* relationships first: the tie of rank ``r`` (0 = most
+    trusted) gets ``clip(budget − r, 0, 1)`` of a contact — people keep regular contact with a
+    few partners they trust and see the others only by chance (*assumption*: the sources say
+    trust needs regular contact over time, not whom people choose to see again; a top-k rule
+    lets new ties compete with old ones by their trust).  A pair's probability is the mean of
+    the two partners' attention.
+
+    ``insider`` marks the organisations of mature alliance clusters and ``club`` the pairs of
+    two insiders: with ``closure`` > 0 club pairs rank as if
+    their trust were ``closure`` higher, and an insider gives its other ties only ``1 −
+    closure`` of the attention their rank would get — members of a "communauté concentrée"
+    see one another first and close up to the rest (seed 003 §3.1.1).
     """
-    n = len(rate)
-    w = trust * trust
-    total = (np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
-             + OWN_WORLD_TIES)
-    share = rate / total
-    return np.minimum(1.0, w * 0.5 * (share[i] + share[j]))
+    n = len(budget)
+    m = len(trust)
+    if m == 0:
+        return np.zeros(0)
+    ends = np.concatenate([i, j])
+    rank_by = trust if club is None or closure <= 0 else (trust + closure * club) / (1 + closure)
+    t2 = np.concatenate([rank_by, rank_by])
+    # Only the few most trusted ties of each organisation get attention, so rank only the ties
+    # above a cut-off, plus every tie of the organisations that have too few above it (ties
+    # below the cut-off of the others rank after all their budget: attention 0).
+    cut = np.partition(t2, int(0.6 * (2 * m - 1)))[int(0.6 * (2 * m - 1))]
+    high = t2 > cut
+    need = np.ceil(budget)
+    complete = np.bincount(ends[high], minlength=n) >= need
+    ranked = np.flatnonzero(high | ~complete[ends])
+    e, w = ends[ranked], t2[ranked]
+    # one float key sorts by organisation, then by decreasing trust (in [0, 1])
+    order = np.argsort(e + 0.5 * (1.0 - w))
+    sorted_ends = e[order]
+    first = np.searchsorted(sorted_ends, np.arange(n))
+    rank = np.empty(len(ranked), dtype=np.float64)
+    rank[order] = np.arange(len(ranked)) - first[sorted_ends]
+    att = np.zeros(2 * m)
+    att[ranked] = np.clip(budget[e] - rank, 0.0, 1.0)
+    if insider is not None and closure > 0:
+        outside_club = np.concatenate([~club, ~club])
+        att = np.where(insider[ends] & outside_club, att * (1.0 - closure), att)
+    return 0.5 * (att[:m] + att[m:])
 
 
 def learn_language(language: np.ndarray, months: np.ndarray | float, rate: float) -> np.ndarray:

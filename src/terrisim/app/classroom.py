@@ -42,7 +42,7 @@ from ..scenario import Scenario
 from . import history
 
 if TYPE_CHECKING:
-    from ..catalysis import CatalystState
+    from ..catalysis.state import CatalystState
 
 __all__ = ["ENV_CLASS", "ENV_TEACHER", "ROLES", "ClassController", "Classroom", "Seat",
            "shared"]
@@ -363,8 +363,8 @@ class Classroom:
         out = []
         for seat in self.seats.values():
             if seat.role == "catalyst":
-                mine = self.model.catalysts[seat.actor].seeded
-                theirs = alone_model.catalysts[seat.actor].seeded
+                mine = self.model.catalysts[seat.actor].credited
+                theirs = alone_model.catalysts[seat.actor].credited
             else:
                 mine = int(self.model.orgs.active[seat.actor])
                 theirs = int(alone_model.orgs.active[seat.actor])
@@ -377,7 +377,7 @@ class Classroom:
 DEBRIEF: tuple[str, ...] = ("alliances_active", "alliances_formed_total", "alliances_failed_total",
                             "first_alliance_month", "firms_partnered", "associations_partnered",
                             "communes_with_alliance", "stage_anchored",
-                            "alliances_seeded_by_catalysts", "experiments_launched",
+                            "alliances_credited_to_catalysts", "experiments_launched",
                             "catalysts_active", "mean_trust")
 
 

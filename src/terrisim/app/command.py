@@ -38,18 +38,10 @@ DEFAULT_PORT = 8765
 CULL_TIMEOUT = "90s"
 
 
-def _default_scenario() -> Path | None:
-    """``scenarios/baseline.toml`` of a source checkout, or of the current directory."""
-    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
-        candidate = root / "scenarios" / "baseline.toml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
-                        help="scenario the sessions start from (default: scenarios/baseline.toml)")
+                        help="scenario file or shipped scenario name the sessions start from "
+                             "(default: baseline)")
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this computer only; "
                              "use 0.0.0.0 to let a classroom connect)")
@@ -76,15 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def configure(args: argparse.Namespace) -> dict[str, str]:
     """Validate the options and return the environment the server needs (no side effects)."""
+    from ..resources import find_scenario
     from ..scenario import load_scenario
     from . import assets
     from .state import ENV_LANG, ENV_PRESENT, ENV_SCENARIO, ENV_SEED, ENV_TOKEN
 
-    path = Path(args.scenario) if args.scenario else _default_scenario()
+    path = find_scenario(args.scenario or "baseline")
     env: dict[str, str] = {}
-    if path is not None:
-        load_scenario(path)                      # a bad file: one-line error, exit status 2
-        env[ENV_SCENARIO] = str(path.resolve())
+    load_scenario(path)                          # a bad file: one-line error, exit status 2
+    env[ENV_SCENARIO] = str(path.resolve())
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port must be between 0 and 65535 (got {args.port})")
     if args.seed is not None:

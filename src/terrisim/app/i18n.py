@@ -187,7 +187,7 @@ class Translator:
         return f"{self.number(100.0 * share, digits)}\u00a0%"
 
     def indicator_label(self, name: str) -> str:
-        """A person's name for an indicator of :func:`terrisim.indicators.indicator_names`:
+        """A person's name for an indicator of :func:`terrisim.model.indicator_names`:
         its own entry, else its monitor's label, else its family's ("Fragility: Health"), else
         the identifier (a unit test fails until every indicator has a label)."""
         own = self.data["indicators"].get(name)

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..resources import shipped_dir
 from ..scenario import Scenario, load_scenario
 
 __all__ = ["ENV_LESSONS_DIR", "LESSONS", "Lesson", "find_lessons_dir", "load_lesson"]
@@ -48,9 +49,9 @@ def _candidates(scenario_path: Path | None) -> list[Path]:
         out.append(Path(env).expanduser())
     if scenario_path is not None:
         out.append(scenario_path.resolve().parent / "lessons")
-    # a source checkout (the usual editable install): <repo>/scenarios/lessons
-    out.append(Path(__file__).resolve().parents[3] / "scenarios" / "lessons")
     out.append(Path.cwd() / "scenarios" / "lessons")
+    # the shipped lessons (inside the wheel, or the source checkout's scenarios/lessons)
+    out.append(shipped_dir("scenarios") / "lessons")
     return out
 
 
@@ -58,7 +59,7 @@ def find_lessons_dir(scenario_path: Path | None = None) -> tuple[Path | None, li
     """The directory holding the lesson scenarios, and every place looked at.
 
     Order: ``$TERRISIM_LESSONS_DIR``, ``lessons/`` next to the scenario the app was started with,
-    the source checkout, the current directory.
+    the current directory's ``scenarios/lessons``, the shipped lessons.
     """
     looked = _candidates(scenario_path)
     for directory in looked:

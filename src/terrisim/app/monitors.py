@@ -2,7 +2,7 @@
 population, formatted for people (NetLogo's monitors).
 
 Names are indicator names of ``model.indicators`` (see
-:func:`terrisim.indicators.indicator_names`), except the population counts (``n_*``), read from
+:func:`terrisim.model.indicator_names`), except the population counts (``n_*``), read from
 the model's agents; labels and help are in the locale files (``[monitors]``).
 """
 
@@ -53,7 +53,7 @@ MONITORS: tuple[Monitor, ...] = (
     Monitor("catalysts_active", "catalysts", "int"),
     Monitor("experiments_running", "catalysts", "int"),
     Monitor("months_to_first_experiment", "catalysts", "month"),
-    Monitor("alliances_seeded_by_catalysts", "catalysts", "int"),
+    Monitor("alliances_credited_to_catalysts", "catalysts", "int"),
     Monitor("catalyst_days_animation", "catalysts", "days"),
     Monitor("catalyst_days_operating", "catalysts", "days"),
     Monitor("network_density", "network", "sci"),

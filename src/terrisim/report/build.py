@@ -20,7 +20,7 @@ import pandas as pd
 from . import figures
 from .data import STAGES, TIME_TO_EVENT, Results, load
 from .labels import factor_label, fmt, indicator_label, indicator_unit
-from .stats import morris_indices, ols_effects, sobol_indices, summarise
+from .stats import morris_indices, ols_effects, sobol_indices, sobol_warnings, summarise
 
 
 @dataclass
@@ -109,7 +109,7 @@ def build_report(root: str | Path, out: str | Path | None = None,
         constant = [c for c in times if c not in informative and final[c].notna().any()]
         if informative:
             p = out / "time_to_first_alliance.png"
-            tcols = [c for c in ("first_alliance_month", "first_catalysed_alliance_month",
+            tcols = [c for c in ("first_alliance_month", "first_credited_alliance_month",
                                  "median_commune_first_alliance_month") if c in informative]
             tcols = tcols or informative[:3]
             figures.time_to_event(cells, xf, yf, tcols, horizon, p)
@@ -302,6 +302,11 @@ def _sensitivity(res: Results, rep: Report, outcomes: list[str], out: Path) -> N
                                   "replications do not average out stays unexplained: S1 sums "
                                   "to less than 1."))
         for o, t in tables.items():
+            problems = sobol_warnings(t)
+            if problems:   # a warning, not a finding
+                rep.notes.append(f"Warning — Sobol indices of {indicator_label(o, False)} are "
+                                 "not reliable: " + "; ".join(problems) + ".")
+                continue
             top = t.sort_values("ST", ascending=False).iloc[0]
             rep.findings.append(
                 f"{indicator_label(o, False)}: {labels[top['factor']].lower()} matters most "

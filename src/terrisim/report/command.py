@@ -14,7 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("results", metavar="RESULTS_DIR", type=Path, nargs="?", default=None,
                    help="a directory written by `terrisim sweep` (default: the most recent "
                         "sweep under ./results)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="where to write the report (default: RESULTS_DIR/report)")
     p.add_argument("--outcome", action="append", default=None, metavar="INDICATOR",
                    help="indicator to report on (repeatable; default: the experiment's "
@@ -23,12 +23,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Build the report, print the terminal table and where the files are."""
+    from ..checks import output_dir
+    from ..sweep.storage import read_experiment_record
     from .build import build_report
 
     results = args.results or latest_results(Path("results"))
     if args.results is None:
         print(f"reporting on {results} (the most recent sweep in results/)")
-    report = build_report(results, args.out, outcomes=args.outcome)
+    read_experiment_record(results)          # a results directory, before creating anything
+    out = output_dir(args.out, Path(results) / "report")
+    report = build_report(results, out, outcomes=args.outcome)
     print(report.terminal)
     print(f"\nreport: {report.html}  ({len(report.figures)} figures, tables "
           + ", ".join(p.name for p in report.tables.values()) + f" in {report.out})")

@@ -8,7 +8,6 @@ chunks, streaming, so the report's memory grows with the number of runs, not wit
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,18 @@ from typing import Any
 import pandas as pd
 
 from ..errors import UserError
-from ..sweep.storage import DESIGN_PARQUET, FAILURES, RUNS, SWEEP_JSON, read_experiment_record
+from ..sweep.storage import (
+    RUNS,
+    checked_files,
+    read_design,
+    read_experiment_record,
+    read_failures,
+    read_status,
+)
 
 KEYS: tuple[str, ...] = ("run_id", "point", "replication", "seed")
 STAGES: tuple[str, ...] = ("stage_anchored", "stage_growing", "stage_emerging", "stage_none")
-TIME_TO_EVENT: tuple[str, ...] = ("first_alliance_month", "first_catalysed_alliance_month",
+TIME_TO_EVENT: tuple[str, ...] = ("first_alliance_month", "first_credited_alliance_month",
                                   "median_commune_first_alliance_month",
                                   "months_to_first_experiment", "months_to_first_pilot",
                                   "months_to_deployment")
@@ -90,18 +96,19 @@ def load(root: str | Path) -> Results:
     """Read a results directory (raises a :class:`UserError` if it is not one)."""
     root = Path(root)
     record = read_experiment_record(root)
-    status_path = root / SWEEP_JSON
-    status = json.loads(status_path.read_text()) if status_path.exists() else {}
-    design = pd.read_parquet(root / DESIGN_PARQUET)
-    files = sorted((root / RUNS).glob("part-*.parquet"))
-    failures = _read_all(sorted((root / FAILURES).glob("part-*.parquet")))
+    status = read_status(root)
+    design = read_design(root)
+    # the same checks as read_results: readable chunks of this sweep, no run stored twice;
+    # DuckDB gets the list of files (a glob would misread a directory named "res[1]")
+    files = checked_files(root, RUNS)
+    failures = read_failures(root)
     if not files:
         raise UserError(f"{root}: no successful runs yet (runs/ is empty"
-                        + (f"; {len(failures)} runs failed, see {root / FAILURES}" if len(failures)
-                           else "") + ")")
+                        + (f"; {len(failures)} runs failed, see {root / 'failures'}"
+                           if len(failures) else "") + ")")
     import pyarrow.parquet as pq
 
-    columns = pq.read_schema(files[0]).names
+    columns = list(dict.fromkeys(n for f in files for n in pq.read_schema(f).names))
     res = Results(root=root, record=record, status=status, design=design, final=pd.DataFrame(),
                   survey=None, survey_month=None, failures=failures, columns=columns)
     factors = res.factor_names
@@ -109,7 +116,7 @@ def load(root: str | Path) -> Results:
     outcomes = [*res.outcomes(), *[c for c in TIME_TO_EVENT if c in wanted],
                 *[c for c in STAGES if c in wanted]]
     outcomes = list(dict.fromkeys(outcomes))
-    glob = str(root / RUNS / "part-*.parquet")
+    glob = [str(f) for f in files]
     res.final = query_final(glob, [*KEYS, *factors], outcomes)
     res.survey_month = _survey_month(res, glob)
     if res.survey_month is not None and all(s in wanted for s in STAGES):
@@ -129,7 +136,7 @@ def _connect() -> Any:
     return con
 
 
-def query_final(glob: str, keys: list[str], values: list[str]) -> pd.DataFrame:
+def query_final(glob: str | list[str], keys: list[str], values: list[str]) -> pd.DataFrame:
     """One row per run at its last kept month (the final month), selected columns only."""
     cols = ", ".join(_q(c) for c in [*keys, "month", *values])
     sql = (f"WITH r AS (SELECT {cols} FROM read_parquet(?, union_by_name = true)) "
@@ -142,7 +149,8 @@ def query_final(glob: str, keys: list[str], values: list[str]) -> pd.DataFrame:
         con.close()
 
 
-def query_month(glob: str, keys: list[str], values: list[str], month: int) -> pd.DataFrame:
+def query_month(glob: str | list[str], keys: list[str], values: list[str],
+                month: int) -> pd.DataFrame:
     """One row per run at ``month`` (runs that ended earlier are absent)."""
     cols = ", ".join(_q(c) for c in [*keys, "month", *values])
     sql = (f"SELECT {cols} FROM read_parquet(?, union_by_name = true) WHERE month = ? "
@@ -154,18 +162,19 @@ def query_month(glob: str, keys: list[str], values: list[str], month: int) -> pd
         con.close()
 
 
-def kept_months(glob: str) -> list[int]:
+def kept_months(glob: str | list[str]) -> list[int]:
     """Months present in the results (the kept steps)."""
     con = _connect()
     try:
-        rows = con.execute("SELECT DISTINCT month FROM read_parquet(?) ORDER BY month",
+        rows = con.execute("SELECT DISTINCT month FROM read_parquet(?, union_by_name = true) "
+                           "ORDER BY month",
                            [glob]).fetchall()
     finally:
         con.close()
     return [int(r[0]) for r in rows]
 
 
-def _survey_month(res: Results, glob: str) -> int | None:
+def _survey_month(res: Results, glob: str | list[str]) -> int | None:
     """Month compared with the 2016 mayors' survey: the [report] survey_month, else the month
     of 2016 if it was kept, else the final month."""
     chosen = res.experiment.get("report", {}).get("survey_month")
@@ -174,10 +183,3 @@ def _survey_month(res: Results, glob: str) -> int | None:
         return int(chosen) if chosen in months else None
     target = (2016 - res.start_year) * 12
     return target if target in months else (months[-1] if months else None)
-
-
-def _read_all(files: list[Path]) -> pd.DataFrame:
-    if not files:
-        return pd.DataFrame()
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True).sort_values(
-        "run_id").reset_index(drop=True)

@@ -66,6 +66,29 @@ def _colours(n: int) -> list[Any]:
     return [cmap(0.05 + 0.85 * i / max(n - 1, 1)) for i in range(n)]
 
 
+#: Markers and line styles cycled with the colours, so that lines stay distinguishable in
+#: grey-scale print and for colour-blind readers.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
+
+
+def line_styles(n: int) -> list[dict[str, Any]]:
+    """``n`` line styles differing by colour *and* marker *and* dash pattern."""
+    return [{"color": c, "marker": MARKERS[i % len(MARKERS)],
+             "linestyle": LINESTYLES[i % len(LINESTYLES)]}
+            for i, c in enumerate(_colours(n))]
+
+
+def few_runs_note(ax: Any, n_min: float) -> None:
+    """Say on the figure that intervals are not drawn because there are too few runs."""
+    from .stats import MIN_REPLICATIONS
+
+    if n_min < MIN_REPLICATIONS:
+        ax.text(0.5, 0.02, f"no interval drawn: fewer than {MIN_REPLICATIONS} runs per point "
+                f"(lowest: {int(n_min)})", transform=ax.transAxes, ha="center", va="bottom",
+                fontsize=9, color="#b71c1c")
+
+
 def _level_text(value: Any, factor: dict[str, Any]) -> str:
     unit = factor.get("unit", "")
     v = f"{value:g}" if isinstance(value, float | np.floating) else str(value)
@@ -147,13 +170,14 @@ def response_curves(summary: pd.DataFrame, xf: dict[str, Any], yf: dict[str, Any
                 b = by["name"]
                 levels = _pick_levels(sorted(summary[b].unique()))
                 groups = [(_level_text(lv, by), summary[summary[b] == lv]) for lv in levels]
-            for (label, g), colour in zip(groups, _colours(len(groups)), strict=True):
+            for (label, g), style in zip(groups, line_styles(len(groups)), strict=True):
                 g = g.groupby(a, as_index=False).mean(numeric_only=True).sort_values(a)
                 xs = g[a].to_numpy(dtype=float)
-                ax.plot(xs, g[f"{outcome}_mean"] * k, "-o", color=colour, lw=2, ms=4,
-                        label=label or None)
+                ax.plot(xs, g[f"{outcome}_mean"] * k, lw=2, ms=5, label=label or None, **style)
                 ax.fill_between(xs, g[f"{outcome}_low"] * k, g[f"{outcome}_high"] * k,
-                                color=colour, alpha=0.2, lw=0)
+                                color=style["color"], alpha=0.2, lw=0)
+            if "n" in summary:
+                few_runs_note(ax, float(summary["n"].min()))
             _level_ticks(ax, sorted(summary[a].unique()))
             ax.set_xlabel(factor_label(along))
             ax.set_ylabel(indicator_label(outcome))
@@ -182,8 +206,9 @@ def time_to_event(summary: pd.DataFrame, xf: dict[str, Any], yf: dict[str, Any] 
             offsets = np.linspace(-0.25, 0.25, len(groups)) if len(groups) > 1 else [0.0]
             xs_all = sorted(summary[a].unique())
             step = float(np.min(np.diff(xs_all))) if len(xs_all) > 1 else 1.0
-            for (label, g), colour, off in zip(groups, _colours(len(groups)), offsets,
-                                               strict=True):
+            for (label, g), style, off in zip(groups, line_styles(len(groups)), offsets,
+                                              strict=True):
+                colour = style["color"]
                 g = g.sort_values(a)
                 xs = g[a].to_numpy(dtype=float) + off * step * 0.5
                 med = g[f"{col}_median"].to_numpy(dtype=float)
@@ -195,8 +220,8 @@ def time_to_event(summary: pd.DataFrame, xf: dict[str, Any], yf: dict[str, Any] 
                     err_lo = np.where(np.isfinite(lo), med - lo, 0.0)
                     err_hi = np.where(np.isfinite(hi), hi - med,
                                       np.where(np.isinf(hi), horizon - med, 0.0))
-                ax.errorbar(xs[ok], med[ok], yerr=[err_lo[ok], err_hi[ok]], fmt="-o",
-                            color=colour, ms=4, lw=1.8, capsize=3, label=label or None)
+                ax.errorbar(xs[ok], med[ok], yerr=[err_lo[ok], err_hi[ok]], ms=5, lw=1.8,
+                            capsize=3, label=label or None, **style)
                 open_hi = ok & np.isinf(hi)
                 if open_hi.any():
                     ax.plot(xs[open_hi], np.full(open_hi.sum(), horizon), "^", color=colour,
@@ -205,6 +230,8 @@ def time_to_event(summary: pd.DataFrame, xf: dict[str, Any], yf: dict[str, Any] 
                     ax.plot(xs[~ok], np.full((~ok).sum(), horizon), "x", color=colour, ms=8,
                             mew=2)
             ax.axhline(horizon, color="#888888", lw=1, ls="--")
+            if "n" in summary:
+                few_runs_note(ax, float(summary["n"].min()))
             ax.text(ax.get_xlim()[0], horizon, " end of runs", va="bottom", fontsize=8.5,
                     color="#555555")
             _level_ticks(ax, xs_all)

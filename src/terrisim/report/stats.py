@@ -11,11 +11,18 @@ Choices, and why:
   per standard deviation of the factor across the design), with heteroscedasticity-robust
   HC3 standard errors — run-to-run noise of an agent-based model is rarely constant;
 * Sobol and Morris indices come from SALib with its bootstrap intervals, computed on the mean
-  over replications of each design point (SALib needs one value per design row).
+  over replications of each design point (SALib needs one value per design row);
+* guard-rails: no interval from fewer than :data:`MIN_REPLICATIONS` values (a t interval from
+  two runs is formally defined but says nothing a reader should trust); intervals for shares
+  (proportions) stay inside [0, 1] — Wilson's score interval for a count out of a total, a
+  bootstrap percentile interval for the mean of per-run shares; Sobol indices outside [0, 1],
+  or with intervals wider than :data:`SOBOL_MAX_WIDTH`, are reported as a warning (with advice
+  to raise N), never as a finding.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +31,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .labels import is_percent
+
 LEVEL = 0.95
+#: Fewest values an interval is computed from; below it, intervals are NaN and figures say so.
+MIN_REPLICATIONS = 3
+#: A Sobol index whose interval is wider than this (or that leaves [0, 1]) is not a finding.
+SOBOL_MAX_WIDTH = 0.3
+#: Slack on [0, 1] before a Sobol index counts as impossible (estimator noise near the bounds).
+SOBOL_SLACK = 0.05
+#: Bootstrap resamples for intervals of mean shares (deterministic: seeded from the data).
+BOOTSTRAP = 2000
 
 
 def mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL) -> tuple[float, float, float]:
@@ -35,10 +52,79 @@ def mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL) -> tuple[float
     if n == 0:
         return (math.nan, math.nan, math.nan)
     m = float(x.mean())
-    if n < 2:
+    if n < MIN_REPLICATIONS:
         return (m, math.nan, math.nan)
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return (m, m - half, m + half)
+
+
+def wilson_ci(successes: float, total: float, level: float = LEVEL
+              ) -> tuple[float, float, float]:
+    """Share ``successes / total`` with Wilson's score interval (always inside [0, 1], sensible
+    at 0 % and 100 %, unlike the normal-approximation interval; Wilson 1927, *JASA* 22:209)."""
+    if total <= 0:
+        return (math.nan, math.nan, math.nan)
+    p = successes / total
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    lo = 0.0 if successes <= 0 else min(p, max(0.0, centre - half))
+    hi = 1.0 if successes >= total else max(p, min(1.0, centre + half))
+    return (p, lo, hi)
+
+
+def share_mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL
+                  ) -> tuple[float, float, float]:
+    """Mean of per-run shares with a bootstrap percentile interval.
+
+    A share per run (e.g. the share of communes at a stage) is bounded by 0 and 1, and a t
+    interval around a mean close to a bound leaves them; the percentile bootstrap of the mean
+    never leaves the range of the data, hence [0, 1].  The resampling is seeded from the
+    values themselves, so the same data always give the same interval.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    m = float(x.mean())
+    if n < MIN_REPLICATIONS:
+        return (m, math.nan, math.nan)
+    if np.ptp(x) == 0:
+        return (m, m, m)
+    rng = np.random.default_rng(int(hashlib.sha256(np.round(x, 12).tobytes()).hexdigest()[:16],
+                                    16))
+    means = x[rng.integers(0, n, size=(BOOTSTRAP, n))].mean(axis=1)
+    lo, hi = np.quantile(means, [0.5 - level / 2, 0.5 + level / 2])
+    return (m, float(max(0.0, lo)), float(min(1.0, hi)))
+
+
+def interval(values: np.ndarray | pd.Series, share: bool, level: float = LEVEL
+             ) -> tuple[float, float, float]:
+    """Mean and interval over replications: :func:`share_mean_ci` for shares, else
+    :func:`mean_ci`."""
+    return share_mean_ci(values, level) if share else mean_ci(values, level)
+
+
+def sobol_warnings(table: pd.DataFrame, max_width: float = SOBOL_MAX_WIDTH,
+                   slack: float = SOBOL_SLACK) -> list[str]:
+    """Why a table of Sobol indices (columns factor, S1, S1_conf, ST, ST_conf) cannot be read
+    as a finding: indices outside [0, 1] (beyond ``slack``), or intervals wider than
+    ``max_width`` (full width, i.e. twice SALib's half-width ``*_conf``).  Empty when sound."""
+    out = []
+    for _, r in table.iterrows():
+        for idx in ("S1", "ST"):
+            v, conf = float(r[idx]), float(r[f"{idx}_conf"])
+            if not math.isfinite(v) or v < -slack or v > 1 + slack:
+                out.append(f"{r['factor']}: {idx} = {v:.2f} lies outside [0, 1]")
+            elif not math.isfinite(conf) or 2 * conf > max_width:
+                out.append(f"{r['factor']}: {idx} interval ±{conf:.2f} (width "
+                           f"{2 * conf:.2f}) is wider than {max_width:g}")
+    if out:
+        out.append("the sample is too small for these indices: use a larger N (e.g. 4× the "
+                   "current one) before reading them")
+    return out
 
 
 def median_ci_censored(values: np.ndarray | pd.Series, level: float = LEVEL
@@ -83,7 +169,7 @@ def summarise(df: pd.DataFrame, by: list[str], outcomes: list[str],
                 row.update({f"{o}_median": m, f"{o}_low": lo, f"{o}_high": hi,
                             f"{o}_censored": cens})
             else:
-                m, lo, hi = mean_ci(g[o].to_numpy())
+                m, lo, hi = interval(g[o].to_numpy(), share=is_percent(o))
                 row.update({f"{o}_mean": m, f"{o}_sd": float(g[o].std(ddof=1))
                             if len(g) > 1 else math.nan, f"{o}_low": lo, f"{o}_high": hi})
         rows.append(row)

@@ -27,7 +27,15 @@ from .design import Design, build_design, run_seeds
 from .executors import Backend, DaskBackend, ExecutorSpec, open_backend
 from .experiment import Experiment, indicator_names
 from .storage import ResultStore, now
-from .worker import BatchResult, Task, code_fingerprint, failure_row, run_batch, typed_failures
+from .worker import (
+    INFRASTRUCTURE,
+    BatchResult,
+    Task,
+    code_fingerprint,
+    failure_row,
+    run_batch,
+    typed_failures,
+)
 
 #: Buffered rows are written at least this often (seconds) — the most a kill -9 can lose.
 FLUSH_SECONDS = 2.0
@@ -62,10 +70,14 @@ class SweepSummary:
     first_start: float = math.inf      # epoch time the first batch started on a worker
     last_end: float = 0.0              # … and the last one ended
     first_failures: list[str] = field(default_factory=list)
+    lost_now: int = 0                  # runs lost outside the model this session (run again)
+    lost_reason: str = ""              # why the session stopped early (a lost scheduler …)
+    repaired: list[str] = field(default_factory=list)
+    compacted: int = 0                 # chunk files merged away at the end of the session
 
     @property
     def complete(self) -> bool:
-        return self.done_before + self.executed == self.n_runs
+        return self.done_before + self.executed - self.lost_now == self.n_runs
 
     @property
     def runs_per_second(self) -> float:
@@ -97,8 +109,9 @@ def plan_tasks(experiment: Experiment, design: Design, run_ids: np.ndarray, runs
     """Tasks for ``run_ids`` (ascending), ``runs_per_task`` runs each, seeds from the design."""
     names = experiment.factor_names
     types = tuple(f.spec.type.__name__ for f in experiment.factors)
-    values = [tuple(_plain(v) for v in row)
-              for row in design.points.itertuples(index=False, name=None)]
+    # per-task lookups in the design's columns: no list of every point's values (a 10⁷-point
+    # design would need gigabytes of Python tuples)
+    columns = [design.points[n].to_numpy() for n in names]
     out = experiment.output
     for start in range(0, len(run_ids), runs_per_task):
         ids = [int(i) for i in run_ids[start:start + runs_per_task]]
@@ -108,7 +121,8 @@ def plan_tasks(experiment: Experiment, design: Design, run_ids: np.ndarray, runs
                    months=out.months, run_ids=tuple(ids), points=tuple(points),
                    replications=tuple(design.replication_of(i) for i in ids),
                    seeds=tuple(int(s) for s in run_seeds(design.master_seed, ids)),
-                   values=tuple(values[p] for p in points))
+                   values=tuple(tuple(_plain(c[p]) for c in columns) for p in points),
+                   tables=out.tables)
 
 
 def _plain(value: Any) -> Any:
@@ -117,22 +131,30 @@ def _plain(value: Any) -> Any:
 
 
 def failure_frame(task: Task, exc: BaseException) -> pd.DataFrame:
-    """Failure rows for every run of a task that died outside the model (e.g. a killed Dask
-    worker, an unpicklable result): the sweep records it and goes on."""
+    """Failure rows for every run of a task that died outside the model (e.g. a Dask worker
+    killed three times, an unpicklable result): the sweep records it as an infrastructure
+    failure and goes on; a resume runs it again."""
     tb = "".join(traceback.format_exception(exc))
-    return typed_failures([failure_row(task, i, exc, tb, "?") for i in range(len(task.run_ids))],
-                          task)
+    return typed_failures([failure_row(task, i, exc, tb, "?", INFRASTRUCTURE)
+                           for i in range(len(task.run_ids))], task)
+
+
+class BackendLost(Exception):
+    """The executor cannot go on (its Dask scheduler or client is gone): stop like Ctrl-C."""
 
 
 def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = None, *,
               restart: bool = False, retry_failed: bool = False, progress: bool = True,
-              runs_per_task: int | None = None,
+              runs_per_task: int | None = None, repair: bool = False, compact: bool = True,
               backend_factory: Callable[[ExecutorSpec], Backend] = open_backend
               ) -> SweepSummary:
     """Run the experiment's missing runs into ``out`` and return what happened.
 
-    Interrupting (Ctrl-C, SIGTERM) saves what is done and returns with ``interrupted`` set; a
-    later call with the same experiment and ``out`` runs only what is still missing.
+    Interrupting (Ctrl-C, SIGTERM) or losing the Dask scheduler saves what is done and returns
+    with ``interrupted`` set; a later call with the same experiment and ``out`` runs only what
+    is still missing.  ``repair`` first heals damaged metadata and sets aside damaged chunks
+    (:mod:`terrisim.sweep.repair`); ``compact`` merges the session's small chunk files at its
+    end (:mod:`terrisim.sweep.compact`).
     """
     from tqdm import tqdm
 
@@ -145,6 +167,10 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
     code = code_fingerprint()
     summary = SweepSummary(out=Path(out), name=experiment.name, n_runs=design.n_runs)
     with store.locked():
+        if repair and not restart:
+            from .repair import repair as repair_store
+
+            summary.repaired = repair_store(store, described, design, code)
         record = store.prepare(described, design.points, design.unit, code, restart,
                                retry_failed)
         done = store.done_run_ids()
@@ -153,6 +179,10 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
         summary.failed_total = store.failed_count()
         session = now()
         if len(missing) == 0:
+            if compact:
+                from .compact import compact as compact_store
+
+                summary.compacted = compact_store(store.root)
             summary.wall_seconds = time.perf_counter() - t0
             _write_status(store, summary, session)
             return summary
@@ -173,35 +203,47 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
         in_flight: dict[cf.Future[BatchResult], Task] = {}
         frames: list[pd.DataFrame] = []
         fails: list[pd.DataFrame] = []
+        tables: dict[str, list[pd.DataFrame]] = {}
         state = {"rows": 0, "flushed": time.monotonic(), "restarts": 0}
         bar = tqdm(total=design.n_runs, initial=len(done), unit="run", desc=experiment.name,
                    file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.05,
                    mininterval=0.5 if sys.stderr.isatty() else 10.0)  # quiet in job logs
+        def slots() -> int:
+            try:
+                return backend.slots()
+            except Exception as exc:   # a Dask client that lost its scheduler
+                raise BackendLost(backend.lost_reason(exc)) from None
+
         def postfix() -> None:
             text = f"failed {summary.failed_total}"
             if isinstance(backend, DaskBackend):   # cluster workers come and go
-                text += f", workers {backend.slots()}"
+                text += f", workers {slots()}"
             bar.set_postfix_str(text)
 
-        postfix()
-
         def submit_more() -> None:
-            limit = 2 * backend.slots() + 1
+            limit = 2 * slots() + 1
             while len(in_flight) < limit:
                 task = requeued.pop(0) if requeued else next(tasks, None)
                 if task is None:
                     return
-                in_flight[backend.executor.submit(run_batch, task)] = task
+                try:
+                    future = backend.executor.submit(run_batch, task)
+                except Exception as exc:
+                    if backend.lost():
+                        raise BackendLost(backend.lost_reason(exc)) from None
+                    raise
+                in_flight[future] = task
                 summary.tasks += 1
 
         def flush() -> None:
             if frames or fails:
                 # empty the buffer first: an interrupt during the write may lose these runs
                 # (a resume redoes them) but can never store them twice
-                parts, failed = frames[:], fails[:]
+                parts, failed, extra = frames[:], fails[:], dict(tables)
                 frames.clear()
                 fails.clear()
-                store.write_chunk(parts, failed, metadata)
+                tables.clear()
+                store.write_chunk(parts, failed, metadata, extra)
                 summary.chunks += 1
             state["rows"] = 0
             state["flushed"] = time.monotonic()
@@ -219,9 +261,14 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
             if result.frame is not None:
                 frames.append(result.frame)
                 state["rows"] += len(result.frame)
+            for name, table in (result.tables or {}).items():
+                tables.setdefault(name, []).append(table)
+                state["rows"] += len(table)
             if result.failures is not None:
                 fails.append(result.failures)
-                n = len(result.failures)
+                model = result.failures[result.failures["kind"] != INFRASTRUCTURE]
+                n = len(model)
+                summary.lost_now += len(result.failures) - n
                 summary.failed_now += n
                 summary.failed_total += n
                 for _, row in result.failures.head(3 - len(summary.first_failures)).iterrows():
@@ -233,6 +280,7 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
             postfix()
 
         try:
+            postfix()
             submit_more()
             while in_flight:
                 finished, _ = cf.wait(in_flight, timeout=FLUSH_SECONDS,
@@ -246,7 +294,11 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
                     except cf.BrokenExecutor:
                         broken.append(task)
                         continue
-                    except Exception as exc:   # the task died outside the model
+                    except BaseException as exc:   # the task died outside the model
+                        if isinstance(exc, KeyboardInterrupt | SystemExit):
+                            raise
+                        if backend.lost():   # not the task's fault: stop, run it next time
+                            raise BackendLost(backend.lost_reason(exc)) from None
                         result = BatchResult(run_ids=task.run_ids, frame=None,
                                              failures=failure_frame(task, exc), seconds=0.0,
                                              code=code, host="?")
@@ -271,8 +323,10 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
                     flush()
                 summary.driver_seconds += time.perf_counter() - busy
             flush()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, BackendLost) as exc:
             summary.interrupted = True
+            if isinstance(exc, BackendLost):
+                summary.lost_reason = str(exc)
             flush()   # results already received are complete runs: keep them
             backend.abort()
         except BaseException:
@@ -283,6 +337,10 @@ def run_sweep(experiment: Experiment, out: Path, spec: ExecutorSpec | None = Non
             raise
         else:
             backend.close()
+            if compact:
+                from .compact import compact as compact_store
+
+                summary.compacted = compact_store(store.root)
         finally:
             bar.close()
             summary.wall_seconds = time.perf_counter() - t0
@@ -308,6 +366,7 @@ def _write_status(store: ResultStore, summary: SweepSummary, session: str) -> No
                 runs_per_second=summary.runs_per_second, overhead_share=summary.overhead_share)
     sessions.append(info)
     store.write_status({"name": summary.name, "complete": summary.complete,
-                        "n_runs": summary.n_runs, "done": summary.done_before + summary.executed,
+                        "n_runs": summary.n_runs,
+                        "done": summary.done_before + summary.executed - summary.lost_now,
                         "failed": summary.failed_total, "sessions": sessions})
 

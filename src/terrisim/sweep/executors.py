@@ -6,7 +6,8 @@
   paying Mesa's ≈1 s import, and without forking a multi-threaded driver;
 * ``dask``    — an existing Dask distributed cluster (``--scheduler tcp://HOST:PORT``), through
   ``Client.get_executor()``;
-* ``slurm``   — a Dask cluster created on SLURM by dask-jobqueue (``--cluster slurm``).
+* ``slurm``, ``pbs``, ``sge`` — a Dask cluster of batch jobs created by dask-jobqueue
+  (``--cluster slurm|pbs|sge``).
 
 The sweep engine only uses ``submit`` and ``concurrent.futures.wait``; a back end adds how many
 runs can proceed at once (``slots``), how to replace a broken local pool (``restart``) and how to
@@ -32,10 +33,10 @@ from ..errors import UserError
 class ExecutorSpec:
     """Which back end to use, from the command-line options."""
 
-    kind: str = "local"                   # serial | local | dask | slurm
+    kind: str = "local"                   # serial | local | dask | slurm | pbs | sge
     workers: int | None = None            # local: processes (default: CPU count)
     scheduler: str | None = None          # dask: tcp://host:port
-    slurm: dict[str, Any] = field(default_factory=dict)
+    slurm: dict[str, Any] = field(default_factory=dict)   # batch-system job options
     timeout: float = 30.0                 # dask: seconds to connect and to see a worker
 
 
@@ -68,6 +69,15 @@ class Backend:
     def restart(self) -> None:
         """Replace a broken pool (local only)."""
         raise UserError("the executor broke and cannot be restarted")
+
+    def lost(self) -> bool:
+        """Whether the executor itself is gone (then the sweep stops and resumes later), as
+        opposed to one task failing."""
+        return False
+
+    def lost_reason(self, exc: BaseException | None = None) -> str:
+        """One line saying what was lost."""
+        return f"the executor stopped ({type(exc).__name__ if exc else 'unknown'})"
 
     def abort(self) -> None:
         """Stop now: cancel queued tasks and stop running ones (Ctrl-C)."""
@@ -134,10 +144,26 @@ class DaskBackend(Backend):
                             "pip install 'terrisim[sweep]'") from None
         self.cluster = cluster
         target = cluster if cluster is not None else scheduler
+        self.address = scheduler or getattr(cluster, "scheduler_address", "?")
+        if scheduler is not None and scheduler.startswith("tls://"):
+            from distributed.security import Security
+
+            sec = Security()
+            if not (sec.tls_ca_file and sec.tls_client_cert):
+                raise UserError(f"--scheduler {scheduler}: TLS needs this client's certificate: "
+                                "set DASK_DISTRIBUTED__COMM__TLS__CA_FILE, "
+                                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT and "
+                                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY (see "
+                                "docs/experiments.md, 'Security')")
+        import logging
+
+        # the sweep says itself, in one line, what a lost scheduler means for the results
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             self.client = Client(target, timeout=f"{timeout}s", set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({exc}); "
+        except Exception as exc:   # OSError, TimeoutError, or Dask's own errors
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise UserError(f"cannot connect to the Dask scheduler at {scheduler} ({reason}); "
                             "start one with `dask scheduler` and `dask worker ADDRESS "
                             "--nthreads 1 --nworkers N`, or check the address") from None
         if cluster is None:
@@ -165,6 +191,14 @@ class DaskBackend(Backend):
         raise UserError("the Dask client lost its scheduler; results so far are saved, re-run "
                         "the same command to resume")
 
+    def lost(self) -> bool:
+        return self.client.status != "running"
+
+    def lost_reason(self, exc: BaseException | None = None) -> str:
+        what = f" ({type(exc).__name__})" if exc is not None else ""
+        return (f"lost the Dask scheduler at {self.address}{what}; the runs in flight were not "
+                "recorded and run again when the same command is re-run")
+
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self.executor.shutdown(wait=False)
@@ -178,28 +212,50 @@ class DaskBackend(Backend):
                 self.cluster.close()
 
 
-def slurm_cluster(options: dict[str, Any]) -> Any:
-    """A dask-jobqueue SLURMCluster: one job = ``cores`` single-threaded worker processes."""
+#: Batch systems dask-jobqueue drives for ``--cluster``: its class and the submit command.
+BATCH_SYSTEMS: dict[str, tuple[str, str]] = {"slurm": ("SLURMCluster", "sbatch"),
+                                              "pbs": ("PBSCluster", "qsub"),
+                                              "sge": ("SGECluster", "qsub")}
+
+
+def jobqueue_cluster(kind: str, options: dict[str, Any]) -> Any:
+    """A dask-jobqueue cluster on SLURM, PBS or SGE: one job = ``cores`` single-threaded worker
+    processes (the model is single-threaded Python)."""
     try:
-        from dask_jobqueue import SLURMCluster
+        import dask_jobqueue
     except ImportError as exc:
         raise UserError(f"dask-jobqueue is not installed ({exc}); pip install "
                         "'terrisim[sweep]'") from None
+    cls = getattr(dask_jobqueue, BATCH_SYSTEMS[kind][0])
     cores = int(options.get("cores") or 1)
+    memory = options.get("memory") or f"{2 * cores}GB"
     kwargs: dict[str, Any] = {
-        "cores": cores, "processes": cores, "memory": options.get("memory") or f"{2 * cores}GB",
+        "cores": cores, "processes": cores, "memory": memory,
         "walltime": options.get("walltime") or "01:00:00", "python": sys.executable,
         "job_name": "terrisim-sweep",
     }
     if options.get("queue"):
         kwargs["queue"] = options["queue"]
     if options.get("account"):
-        kwargs["account"] = options["account"]
+        kwargs["project" if kind == "sge" else "account"] = options["account"]
+    if options.get("resource_spec"):
+        kwargs["resource_spec"] = options["resource_spec"]
+    elif kind == "sge":   # SGE memory is per slot (h_vmem, M = MiB); PBS and SLURM: per job
+        from dask.utils import parse_bytes
+
+        try:
+            per_core = parse_bytes(memory) // cores // 2**20
+        except ValueError as exc:
+            raise UserError(f"--memory {memory!r}: {exc}") from None
+        kwargs["resource_spec"] = f"h_vmem={per_core}M"
     if options.get("job_extra"):
         kwargs["job_extra_directives"] = list(options["job_extra"])
     if options.get("log_directory"):
         kwargs["log_directory"] = options["log_directory"]
-    return SLURMCluster(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:   # e.g. a memory size dask cannot parse
+        raise UserError(f"--cluster {kind}: {exc}") from None
 
 
 def open_backend(spec: ExecutorSpec) -> Backend:
@@ -210,14 +266,16 @@ def open_backend(spec: ExecutorSpec) -> Backend:
         return LocalBackend(spec.workers)
     if spec.kind == "dask":
         return DaskBackend(scheduler=spec.scheduler, timeout=spec.timeout)
-    if spec.kind == "slurm":
+    if spec.kind in BATCH_SYSTEMS:
         import shutil
 
-        if shutil.which("sbatch") is None:
-            raise UserError("sbatch not found: --cluster slurm must run where SLURM jobs can be "
-                            "submitted (a login node); --print-job-script shows the job script")
-        cluster = slurm_cluster(spec.slurm)
+        submit = BATCH_SYSTEMS[spec.kind][1]
+        if shutil.which(submit) is None:
+            raise UserError(f"{submit} not found: --cluster {spec.kind} must run where its jobs "
+                            "can be submitted (a login node); --print-job-script shows the job "
+                            "script")
+        cluster = jobqueue_cluster(spec.kind, spec.slurm)
         cluster.scale(jobs=int(spec.slurm.get("jobs") or 1))
-        return DaskBackend(cluster=cluster)
+        return DaskBackend(cluster=cluster, timeout=spec.timeout)
     raise UserError(f"unknown executor kind {spec.kind!r}")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,13 +32,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..files import parse_toml, read_text_file
+from ..resources import NotFoundError, find_experiment, find_scenario
 from ..scenario import (
     GROUPS,
     ParamSpec,
     Scenario,
     ScenarioError,
     load_mapping,
-    read_toml,
     scenario_from_mapping,
 )
 
@@ -54,7 +56,7 @@ DESIGN_KEYS: dict[str, tuple[str, ...]] = {
     "sobol": ("type", "samples", "second_order"),
     "morris": ("type", "trajectories", "levels"),
 }
-OUTPUT_KEYS: tuple[str, ...] = ("indicators", "steps", "every")
+OUTPUT_KEYS: tuple[str, ...] = ("indicators", "steps", "every", "tables")
 REPORT_KEYS: tuple[str, ...] = ("x", "y", "outcomes", "survey_month")
 #: Columns of a run's table that are bookkeeping, not indicators.
 NOT_INDICATORS: frozenset[str] = frozenset({"scenario", "seed", "month", "year"})
@@ -155,6 +157,7 @@ class OutputSpec:
     steps: str = "final"
     every: int | None = None
     months: tuple[int, ...] = ()
+    tables: tuple[str, ...] = ()                # long tables per run (terrisim.tables)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,28 @@ class Experiment:
     runs_per_task: int | None = None
     report: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Experiment:
+        """Read and validate an experiment file, or a shipped experiment by name
+        (``Experiment.from_file("quick")``)."""
+        return load_experiment(path)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base_dir: str | Path = ".",
+                  name: str = "experiment") -> Experiment:
+        """Build an experiment from a mapping with the tables of an experiment file::
+
+            Experiment.from_dict({
+                "experiment": {"scenario": "baseline", "seed": 1, "replications": 2},
+                "overrides": {"steps": 24},
+                "factors": {"n_catalysts": {"values": [0, 3]}},
+                "design": {"type": "full_factorial"},
+            })
+
+        Checked like a file; a scenario path in it is relative to ``base_dir``.
+        """
+        return experiment_from_dict(data, base_dir, name)
 
     @property
     def sha256(self) -> str:
@@ -200,7 +225,9 @@ class Experiment:
             "factors": [f.describe() for f in self.factors],
             "output": {"indicators": list(self.output.indicators or []) or "all",
                        "steps": self.output.steps, "every": self.output.every,
-                       "months": list(self.output.months)},
+                       "months": list(self.output.months),
+                       # only when asked, so that plans without tables keep their hash
+                       **({"tables": list(self.output.tables)} if self.output.tables else {})},
             "report": self.report, "base": self.base, "text": self.text,
         }
 
@@ -209,18 +236,37 @@ class Experiment:
 @lru_cache(maxsize=1)
 def indicator_names() -> tuple[str, ...]:
     """Names of the model's indicators (the core keeps the list; bookkeeping columns aside)."""
-    from ..indicators import indicator_names as names
+    from ..model import indicator_names as names
 
     return tuple(n for n in names() if n not in NOT_INDICATORS)
 
 
 # -- loading -------------------------------------------------------------------------------------
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; raise :class:`ExperimentError` on any problem."""
-    path = Path(path)
+    """Read and validate an experiment file — a path, or the name of a shipped experiment
+    (``"quick"``) — and raise :class:`ExperimentError` on any problem."""
+    path = find_experiment(path)
+    text = read_text_file(path, ExperimentError)
+    data = parse_toml(text, str(path), ExperimentError)
+    return experiment_from_mapping(data, path, text)
+
+
+def experiment_from_dict(data: dict[str, Any], base_dir: str | Path = ".",
+                         name: str = "experiment") -> Experiment:
+    """Build an experiment from a mapping shaped like an experiment file (same tables, same
+    checks).  A scenario path in it is relative to ``base_dir``; a scenario name resolves as in
+    a file.  ``name`` is the default ``[experiment] name`` and labels error messages."""
+    if not isinstance(data, dict):
+        raise ExperimentError("<dict>", None, f"must be a mapping of tables (got "
+                              f"{type(data).__name__})")
+    text = json.dumps(data, sort_keys=True, default=str)
+    return experiment_from_mapping(data, Path(base_dir) / name, text)
+
+
+def experiment_from_mapping(data: dict[str, Any], path: Path, text: str) -> Experiment:
+    """Validate the tables of an experiment read from ``path`` (its text is kept for
+    provenance); shared by files and mappings."""
     src = str(path)
-    data = read_toml(path)
-    text = path.read_text(encoding="utf-8")
     _no_unknown(src, None, data, TABLES, "table")
     for table in TABLES:
         if table in data and not isinstance(data[table], dict):
@@ -234,10 +280,20 @@ def load_experiment(path: str | Path) -> Experiment:
     name = _string(src, "experiment.name", exp.get("name", path.stem))
     description = _string(src, "experiment.description", exp.get("description", ""))
     if "scenario" not in exp:
-        raise ExperimentError(src, "experiment.scenario", "missing: the base scenario file, "
-                              "relative to this file (e.g. \"../scenarios/baseline.toml\")")
+        raise ExperimentError(src, "experiment.scenario", "missing: the base scenario, a name "
+                              "(e.g. \"baseline\") or a file relative to this file (e.g. "
+                              "\"../scenarios/baseline.toml\")")
     scen = _string(src, "experiment.scenario", exp["scenario"])
-    scenario_path = (path.parent / scen).resolve()
+    if not scen.strip() or "\x00" in scen:
+        raise ExperimentError(src, "experiment.scenario", f"must be a scenario file name "
+                              f"(got {scen!r})")
+    try:
+        scenario_path = find_scenario(scen, relative_to=path.parent).resolve()
+    except NotFoundError as exc:
+        raise ExperimentError(src, "experiment.scenario", str(exc)) from None
+    except (OSError, RuntimeError) as exc:
+        raise ExperimentError(src, "experiment.scenario", f"'{scen}' cannot be resolved "
+                              f"({exc})") from None
     if not scenario_path.exists():
         raise ExperimentError(src, "experiment.scenario", f"file '{scen}' not found (looked at "
                               f"{scenario_path})")
@@ -253,7 +309,12 @@ def load_experiment(path: str | Path) -> Experiment:
 
     specs = Scenario.specs()
     overrides = _flatten_overrides(src, data.get("overrides", {}), specs)
-    base = load_mapping(scenario_path)
+    try:
+        base = load_mapping(scenario_path)
+    except ScenarioError as exc:
+        if exc.source == str(scenario_path) and exc.key is None:   # the file itself is unusable
+            raise ExperimentError(src, "experiment.scenario", f"'{scen}' {exc.detail}") from None
+        raise
     base.update(overrides)
     try:
         scenario_from_mapping(base, source=src)
@@ -266,6 +327,7 @@ def load_experiment(path: str | Path) -> Experiment:
     design = _design(src, data.get("design"))
     factors = _factors(src, data.get("factors"), specs, overrides, design.type)
     output = _output(src, data.get("output", {}), factors)
+    _check_horizon(src, output, factors, base)
     report = _report(src, data.get("report", {}), factors, output)
 
     experiment = Experiment(path=path, name=name, description=description,
@@ -459,8 +521,10 @@ def _factor(src: str, key: str, name: str, spec: ParamSpec, entry: dict[str, Any
     if dist == "normal":
         mean = float(check(_need(src, entry, key, "mean", "the mean"), "mean"))
         sd_raw = _need(src, entry, key, "sd", "the standard deviation")
-        if isinstance(sd_raw, bool) or not isinstance(sd_raw, int | float) or not sd_raw > 0:
-            raise ExperimentError(src, f"{key}.sd", f"must be a number above 0 (got {sd_raw!r})")
+        if (isinstance(sd_raw, bool) or not isinstance(sd_raw, int | float)
+                or not math.isfinite(sd_raw) or not sd_raw > 0):
+            raise ExperimentError(src, f"{key}.sd", f"must be a finite number above 0 "
+                                  f"(got {sd_raw!r})")
         sd = float(sd_raw)
         if not lo <= mean <= hi:
             raise ExperimentError(src, f"{key}.mean", f"must lie within the range [{lo:g}, "
@@ -496,21 +560,55 @@ def _output(src: str, table: dict[str, Any], factors: tuple[Factor, ...]) -> Out
     if clash:
         raise ExperimentError(src, "factors", f"{sorted(clash)} clash with indicator names")
 
+    tables = _tables(src, table.get("tables", []))
     steps = table.get("steps")
     every = table.get("every")
     if steps is not None and every is not None:
         raise ExperimentError(src, "output.every", "cannot be combined with 'steps'; give one")
     if every is not None:
-        return OutputSpec(indicators, "every", every=_integer(src, "output.every", every, 1, 600))
+        return OutputSpec(indicators, "every", every=_integer(src, "output.every", every, 1, 600),
+                          tables=tables)
     if steps is None or steps == "final":
-        return OutputSpec(indicators, "final")
+        return OutputSpec(indicators, "final", tables=tables)
     if steps == "all":
-        return OutputSpec(indicators, "all")
+        return OutputSpec(indicators, "all", tables=tables)
     if isinstance(steps, list) and steps:
         months = tuple(sorted({_integer(src, "output.steps", m, 0, 600) for m in steps}))
-        return OutputSpec(indicators, "months", months=months)
+        return OutputSpec(indicators, "months", months=months, tables=tables)
     raise ExperimentError(src, "output.steps", f'must be "final", "all" or a non-empty list of '
                           f"months from 0 to 600 (got {steps!r})")
+
+
+def _tables(src: str, value: Any) -> tuple[str, ...]:
+    """``[output] tables``: long tables each run writes (names from :mod:`terrisim.tables`)."""
+    from ..errors import UserError
+    from ..tables import TABLES, parse_tables
+
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ExperimentError(src, "output.tables", "must be a list of table names from "
+                              + ", ".join(TABLES) + f" (got {value!r})")
+    try:
+        return parse_tables(value, "tables")
+    except UserError as exc:
+        raise ExperimentError(src, "output.tables", str(exc).split(": ", 1)[1]) from None
+
+
+def _check_horizon(src: str, output: OutputSpec, factors: tuple[Factor, ...],
+                   base: dict[str, Any]) -> None:
+    """Kept months must exist in every run: a month past the shortest run's horizon would leave
+    that run with nothing to store (and so never recorded as done)."""
+    if output.steps != "months":
+        return
+    shortest = int(base.get("steps", Scenario.specs()["steps"].default))
+    for f in factors:
+        if f.name == "steps":
+            shortest = int(min(f.values) if f.values is not None else math.ceil(f.lo or 1))
+    late = [m for m in output.months if m > shortest]
+    if late:
+        raise ExperimentError(src, "output.steps", f"month {late[0]} is beyond the "
+                              f"{'shortest ' if any(f.name == 'steps' for f in factors) else ''}"
+                              f"run's horizon of {shortest} months ('steps'); keep months from "
+                              f"0 to {shortest}")
 
 
 def _report(src: str, table: dict[str, Any], factors: tuple[Factor, ...],

@@ -23,7 +23,12 @@ import pandas as pd
 
 #: Key columns leading every results row, in this order, before the factors.
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "point", "replication", "seed")
-FAILURE_COLUMNS: tuple[str, ...] = ("error", "message", "traceback", "parameters", "host")
+FAILURE_COLUMNS: tuple[str, ...] = ("error", "message", "traceback", "parameters", "host",
+                                    "kind")
+#: Failure kinds: the model (or the scenario check) raised — deterministic, skipped on resume —
+#: or the task was lost outside the model (a dead worker, a lost scheduler) — run again.
+MODEL = "model"
+INFRASTRUCTURE = "infrastructure"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Task:
     replications: tuple[int, ...]
     seeds: tuple[int, ...]
     values: tuple[tuple[Any, ...], ...]      # factor values per run, plain Python types
+    tables: tuple[str, ...] = ()             # long tables to return (terrisim.tables)
 
 
 @dataclass
@@ -58,6 +64,7 @@ class BatchResult:
     started: float = 0.0      # wall-clock (epoch) start and end, for utilisation measurements
     ended: float = 0.0
     cpu_seconds: float = 0.0  # CPU time of the worker (robust to other load on the machine)
+    tables: dict[str, pd.DataFrame] | None = None   # long tables of the successful runs
 
 
 def warm() -> None:
@@ -130,41 +137,49 @@ def keep_months(steps: str, every: int | None, months: tuple[int, ...], final: i
 def run_batch(task: Task) -> BatchResult:
     """Run every run of ``task``; never raises for a run's own error (it becomes a failure)."""
     from ..scenario import scenario_from_mapping
-    from ..simulate import run_simulation
+    from ..tables import run_with_tables
 
     start = time.perf_counter()
     started = time.time()
     cpu = time.process_time()
     frames: list[pd.DataFrame] = []
     failures: list[dict[str, Any]] = []
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in task.tables}
     host = socket.gethostname()
     for i, run_id in enumerate(task.run_ids):
         params = dict(zip(task.factor_names, task.values[i], strict=True))
         try:
             scenario = scenario_from_mapping({**task.base, **params},
                                              source=f"{task.source} run {run_id}")
-            df = run_simulation(scenario, task.seeds[i])
             keep = keep_months(task.steps, task.every, task.months, scenario.steps)
+            df, extra = run_with_tables(scenario, task.seeds[i], task.tables, months=keep)
             df = df.loc[df["month"].isin(keep), ["month", *task.indicators]]
             frames.append(_with_keys(df.reset_index(drop=True), task, i))
+            for name, table in extra.items():
+                table.insert(0, "run_id", np.int64(run_id))
+                table.insert(1, "seed", np.int64(task.seeds[i]))
+                tables[name].append(table)
         except Exception as exc:   # a model error is data about the design, not a crash
             failures.append(failure_row(task, i, exc, traceback.format_exc(),
-                                        f"{host}:{os.getpid()}"))
+                                        f"{host}:{os.getpid()}", MODEL))
     frame = pd.concat(frames, ignore_index=True) if frames else None
     fail = typed_failures(failures, task) if failures else None
+    kept = {name: pd.concat(parts, ignore_index=True) for name, parts in tables.items() if parts}
     return BatchResult(run_ids=task.run_ids, frame=frame, failures=fail,
                        seconds=time.perf_counter() - start, code=code_fingerprint(), host=host,
                        started=started, ended=time.time(),
-                       cpu_seconds=time.process_time() - cpu)
+                       cpu_seconds=time.process_time() - cpu, tables=kept or None)
 
 
-def failure_row(task: Task, i: int, exc: BaseException, tb: str, host: str) -> dict[str, Any]:
-    """The failures-table row of the task's ``i``-th run: keys, factor values, the error."""
+def failure_row(task: Task, i: int, exc: BaseException, tb: str, host: str,
+                kind: str) -> dict[str, Any]:
+    """The failures-table row of the task's ``i``-th run: keys, factor values, the error and
+    its kind (:data:`MODEL` or :data:`INFRASTRUCTURE`)."""
     params = dict(zip(task.factor_names, task.values[i], strict=True))
     return {"run_id": task.run_ids[i], "point": task.points[i],
             "replication": task.replications[i], "seed": task.seeds[i], **params,
             "error": type(exc).__name__, "message": str(exc), "traceback": tb,
-            "parameters": repr(params), "host": host}
+            "parameters": repr(params), "host": host, "kind": kind}
 
 
 def _with_keys(df: pd.DataFrame, task: Task, i: int) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""``terrisim calibrate RESULTS_DIR``: approximate Bayesian computation by rejection.
+"""``terrisim calibrate --method refine RESULTS_DIR``: ABC rejection on a sweep, confirmation
+and local refinement (``--method abc-smc EXPERIMENT.toml`` is in ``terrisim.inference``).
 
 Input: the results of a sweep over the uncertain parameters (``experiments/calibration.toml``: a
 Latin hypercube = draws from uniform priors, a few replications per point, the patterns'
@@ -24,23 +25,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..seeds import REFINE_MASTER_SEED
+
 #: Deviation (in tolerances) charged to a pattern whose event never happened in a point's runs.
 MISSING_DEVIATION = 3.0
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", metavar="RESULTS_DIR", type=Path,
-                   help="results of `terrisim sweep experiments/calibration.toml`")
+    p.add_argument("results", metavar="EXPERIMENT.toml | RESULTS_DIR", type=Path,
+                   help="abc-smc: an ABC experiment file (experiments/abc_smc.toml); refine: "
+                   "the results of `terrisim sweep experiments/calibration.toml`")
+    p.add_argument("--method", choices=["abc-smc", "refine"], default=None,
+                   help="abc-smc: sequential Monte Carlo ABC with pyabc (the posterior); "
+                   "refine: rank a sweep, confirm and refine its best point (default: abc-smc "
+                   "for a .toml file, refine for a results directory)")
+    abc = p.add_argument_group("abc-smc options")
+    abc.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                     help="run the particles on an existing Dask cluster (pyabc's Dask "
+                     "sampler), e.g. tcp://10.0.0.5:8786")
+    abc.add_argument("--serial", action="store_true", help="run in this process")
+    abc.add_argument("--restart", action="store_true",
+                     help="discard the history database in the output folder and start over")
+    abc.add_argument("--population", type=int, default=None,
+                     help="particles per generation (overrides the file's [abc] population)")
+    abc.add_argument("--generations", type=int, default=None,
+                     help="at most this many generations (overrides [abc] generations)")
+    abc.add_argument("--dry-run", action="store_true",
+                     help="check the file, time a few runs and print the budget's estimated "
+                     "simulations and wall time, without calibrating")
+    abc.add_argument("--write-defaults", type=Path, default=None, metavar="SCENARIO_PY",
+                     help="after the run, write the posterior point (weighted median) as the "
+                     "defaults in this source file (src/terrisim/scenario.py)")
     p.add_argument("--confirm", type=int, default=8,
                    help="best points re-run with more replications (default 8; 0: none)")
     p.add_argument("--replications", type=int, default=20,
                    help="replications of each confirmation run (default 20)")
-    p.add_argument("--seed", type=int, default=2016, help="master seed of the confirmations")
+    p.add_argument("--seed", type=int, default=REFINE_MASTER_SEED,
+                   help=f"refine: master seed of the confirmations (default {REFINE_MASTER_SEED})")
     p.add_argument("--targets", type=Path, default=None, help="patterns file (default: the "
                    "project's data/targets.toml)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output directory (default: RESULTS_DIR/calibration)")
+    p.add_argument("--out", default=None,
+                   help="output directory (default: results/<experiment name> for abc-smc, "
+                   "RESULTS_DIR/calibration for refine)")
     p.add_argument("--refine", type=int, default=0, metavar="STEPS",
                    help="Gauss-Newton steps on a local linear surrogate from the best confirmed "
                    "point (default 0: none)")
@@ -245,24 +272,38 @@ def main(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
+    from ..checks import check_positive_int, check_seed, output_dir
     from ..errors import UserError
     from ..scenario import scenario_from_mapping
-    from ..sweep.storage import read_experiment_record
+    from ..sweep.storage import read_experiment_record, read_results
     from .targets import load_targets
     from .validate import validate
 
+    method = args.method or ("abc-smc" if args.results.suffix == ".toml" else "refine")
+    if method == "abc-smc":
+        from ..inference.command import abc_main
+
+        return abc_main(args)
+    if args.results.suffix == ".toml":
+        raise UserError(f"{args.results}: --method refine reads the results directory of a "
+                        "calibration sweep, not an experiment file")
     if args.confirm < 0 or args.replications < 2:
         raise UserError("--confirm must be ≥ 0 and --replications ≥ 2")
+    check_positive_int(args.confirm, "--confirm", 0, 100_000)
+    check_positive_int(args.replications, "--replications", 2, 100_000)
+    check_positive_int(args.refine, "--refine", 0, 1000)
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_seed(args.seed)
     if args.from_defaults:
         args.confirm = 0
     record = read_experiment_record(args.results)
     exp = record["experiment"]
     factors = exp["factors"]
     names = [f["name"] for f in factors]
-    files = sorted((args.results / "runs").glob("part-*.parquet"))
-    if not files:
+    out = output_dir(args.out, args.results / "calibration")
+    runs = read_results(args.results)   # the sweep's checks: readable, its own, no duplicates
+    if runs.empty:
         raise UserError(f"{args.results}: no runs yet; run the calibration sweep first")
-    runs = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     patterns = load_targets(args.targets)
     base = scenario_from_mapping(exp["base"], source=str(exp.get("scenario_file", "base")))
     missing = [p.indicator for p in patterns if p.indicator not in runs.columns]
@@ -270,8 +311,6 @@ def main(args: argparse.Namespace) -> int:
         raise UserError(f"{args.results}: the sweep did not keep {', '.join(missing)}; add them "
                         "to [output] indicators of the experiment file")
     table = point_deviations(runs, patterns, names, base.start_year)
-    out = args.out or args.results / "calibration"
-    out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "points.csv", index=False)
     posterior_figure(table, factors, out / "posterior.png")
     accepted = table[table["accepted"]]
@@ -286,7 +325,11 @@ def main(args: argparse.Namespace) -> int:
               f"({f['lo']}–{f['hi']})")
     if args.next_round is not None:
         ranges = narrowed_ranges(summary, factors)
-        args.next_round.write_text(next_round_text(record, ranges, args.next_round))
+        try:
+            args.next_round.write_text(next_round_text(record, ranges, args.next_round))
+        except OSError as exc:
+            raise UserError(f"--next-round {args.next_round}: cannot write there "
+                            f"({exc.strerror or exc})") from None
         print(f"\nnext round: {args.next_round}")
     if args.from_defaults and args.refine > 0:
         from ..scenario import load_scenario

@@ -9,45 +9,60 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
+from ..seeds import VALIDATION_MASTER_SEED
+
+DEFAULT_SCENARIO = "baseline"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO.toml", nargs="?", type=Path,
-                   default=DEFAULT_SCENARIO, help="scenario to check (default: "
-                   "scenarios/baseline.toml)")
+    p.add_argument("scenario", metavar="SCENARIO", nargs="?", default=DEFAULT_SCENARIO,
+                   help="scenario file or shipped scenario name to check (default: baseline)")
     p.add_argument("--replications", type=int, default=20,
                    help="runs with different seeds (default 20)")
-    p.add_argument("--seed", type=int, default=2016, help="master seed of the replications")
+    p.add_argument("--seed", type=int, default=VALIDATION_MASTER_SEED,
+                   help=f"master seed of the replications (default {VALIDATION_MASTER_SEED}, "
+                   "which no calibration uses: the validation is out of sample)")
     p.add_argument("--ablations", action="store_true",
                    help="also remove each mechanism in turn and show how the patterns move")
     p.add_argument("--targets", type=Path, default=None,
                    help="patterns file (default: the project's data/targets.toml)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", default=None,
                    help="output directory (default: results/validation-<scenario>)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     from tqdm import tqdm
 
+    from ..checks import check_positive_int, check_seed, output_dir, path_name
     from ..errors import UserError
+    from ..memory import check_fits, workers_that_fit
     from ..scenario import load_scenario
+    from ..seeds import calibration_master_seeds
     from .report import ablation_text, ablations_figure, patterns_figure, terminal_table, write_html
     from .targets import load_targets
     from .validate import validate
 
+    if args.seed in calibration_master_seeds():
+        print(f"warning: master seed {args.seed} was used in calibration: this validation is "
+              f"in sample (the default {VALIDATION_MASTER_SEED} is not)", file=sys.stderr)
     if args.replications < 2:
         raise UserError(f"--replications must be at least 2 to give a confidence interval "
                         f"(got {args.replications})")
-    if args.workers is not None and args.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {args.workers})")
+    check_positive_int(args.replications, "--replications", 2, 100_000)
+    check_positive_int(args.workers, "--workers", 1, 4096)
+    check_seed(args.seed)
     scenario = load_scenario(args.scenario)
+    check_fits(scenario, what=f"{args.scenario}: one run")   # parallel: as many as fit
+    args.workers = workers_that_fit(scenario, args.workers)
     patterns = load_targets(args.targets)
-    out = args.out or Path("results") / f"validation-{scenario.name}"
+    workers = min(args.workers or os.cpu_count() or 1, args.replications)
+    check_fits(scenario, what=f"{args.scenario}: validation", copies=workers)
+    out = output_dir(args.out, Path("results") / f"validation-{path_name(scenario.name)}")
     bar = tqdm(unit="run", desc="validate", disable=args.quiet, file=sys.stderr, leave=False)
 
     def progress(done: int, total: int) -> None:

@@ -20,6 +20,25 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1%}" if unit == "share" else f"{value:.1f}"
 
 
+#: Words after a tolerance, per pattern unit ("share" is printed in %).
+UNIT_WORDS = {"months": "months", "count": "", "rate": "per catalyst-year"}
+
+
+def _tolerance_text(p) -> str:
+    if p.unit == "share":
+        return f"±{p.tolerance:.0%}"
+    return f"±{p.tolerance:g} {UNIT_WORDS.get(p.unit, '')}".rstrip()
+
+
+def _interval_text(lo: float, hi: float, unit: str) -> str:
+    """``[lo, hi]``, or why there is none (too few replications)."""
+    from ..report.stats import MIN_REPLICATIONS
+
+    if math.isnan(lo):
+        return f"(no CI: fewer than {MIN_REPLICATIONS} runs)"
+    return f"[{_fmt(lo, unit)}, {_fmt(hi, unit)}]"
+
+
 def terminal_table(v: Validation) -> str:
     """pattern | target | simulated mean [95 % CI] | tolerance | met"""
     head = ("pattern", "when", "target", "simulated mean [95% CI]", "tolerance", "met")
@@ -27,8 +46,8 @@ def terminal_table(v: Validation) -> str:
     for c in v.comparisons:
         p = c.pattern
         lo, hi = c.ci
-        tol = f"±{p.tolerance:.0%}" if p.unit == "share" else f"±{p.tolerance:.0f} months"
-        sim = f"{_fmt(c.mean, p.unit)} [{_fmt(lo, p.unit)}, {_fmt(hi, p.unit)}]"
+        tol = _tolerance_text(p)
+        sim = f"{_fmt(c.mean, p.unit)} " + _interval_text(lo, hi, p.unit)
         if len(c.reached) < len(c.values):
             sim += f" ({len(c.reached)}/{len(c.values)} runs)"
         rows.append((p.id, p.when(), _fmt(p.target, p.unit), sim, tol,
@@ -71,7 +90,9 @@ def patterns_figure(v: Validation, path: Path) -> None:
     groups = [(unit, xlabel, k, [c for c in v.comparisons if c.pattern.unit == unit])
               for unit, xlabel, k in (("share", "share of firms, associations or communes (%)",
                                        100.0),
-                                      ("months", "months from the catalyst's start", 1.0))]
+                                      ("months", "months from the catalyst's start", 1.0),
+                                      ("count", "count", 1.0),
+                                      ("rate", "per catalyst-year", 1.0))]
     groups = [g for g in groups if g[3]]
     fig, axes = plt.subplots(len(groups), 1, figsize=(10, 0.6 * len(v.comparisons) + 2.6),
                              gridspec_kw={"height_ratios": [len(g[3]) + 1 for g in groups]},
@@ -91,15 +112,20 @@ def patterns_figure(v: Validation, path: Path) -> None:
                 continue
             err = None if math.isnan(lo) else [[max(0.0, (c.mean - lo) * k)],
                                                [max(0.0, (hi - c.mean) * k)]]
-            ax.errorbar(c.mean * k, y, xerr=err, fmt="o", color="#1565c0" if c.met
-                        else "#c62828", capsize=4, ms=7)
+            ax.errorbar(c.mean * k, y, xerr=err, fmt="o" if c.met else "X",
+                        color="#1565c0" if c.met else "#c62828", capsize=4, ms=7)
         ax.set_yticks(range(len(sel)), [c.pattern.label for c in sel], fontsize=9)
         ax.set_ylim(len(sel) - 0.5, -0.5)
         ax.set_xlim(0, top * 1.15 + 1)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", alpha=0.3)
+    from ..report.stats import MIN_REPLICATIONS
+
+    few = (f"; no interval drawn: fewer than {MIN_REPLICATIONS} runs"
+           if len(v.seeds) < MIN_REPLICATIONS else "")
     fig.suptitle(f"Observed patterns (green: target ± tolerance) and simulation\n(mean and "
-                 f"95 % CI over {len(v.seeds)} runs; blue: met, red: not met)", fontsize=11)
+                 f"95 % CI over {len(v.seeds)} runs; blue dots: met, red crosses: not met{few})",
+                 fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -136,12 +162,12 @@ def ablations_figure(v: Validation, path: Path) -> None:
 def _comparison_row(c: Comparison) -> str:
     p = c.pattern
     lo, hi = c.ci
-    tol = f"±{p.tolerance:.0%}" if p.unit == "share" else f"±{p.tolerance:.0f} months"
+    tol = _tolerance_text(p)
     cls = "met" if c.met else "unmet"
     runs = "" if len(c.reached) == len(c.values) else f" ({len(c.reached)}/{len(c.values)} runs)"
     return (f"<tr class='{cls}'><td>{html.escape(p.label)}<br><small>{html.escape(p.source)}"
             f"</small></td><td>{p.when()}</td><td>{_fmt(p.target, p.unit)}</td>"
-            f"<td>{_fmt(c.mean, p.unit)} [{_fmt(lo, p.unit)}, {_fmt(hi, p.unit)}]"
+            f"<td>{_fmt(c.mean, p.unit)} {html.escape(_interval_text(lo, hi, p.unit))}"
             f"{runs}"
             f"</td><td>{tol}</td><td>{'yes' if c.met else 'no'}</td></tr>")
 

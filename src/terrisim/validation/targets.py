@@ -7,6 +7,7 @@ a wrong file is reported like a wrong scenario (file, key, what is allowed).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,12 +16,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import UserError
+from ..errors import InputError, UserError
 from ..scenario import read_toml
 
 FIELDS = {"id": str, "label": str, "label_fr": str, "source": str, "indicator": str,
           "target": (int, float), "tolerance": (int, float), "unit": str}
-UNITS = ("share", "months")
+UNITS = ("share", "months", "count", "rate")
+#: Optional keys: ``causal = true`` — the value is the paired difference between the scenario
+#: and its counterfactual without catalysts (same seeds), for patterns such as "partnerships
+#: initiated by the Labo"; ``per = "catalyst_year"`` — the value is divided by the catalysts'
+#: years of activity (catalysts × months simulated / 12), for rates of a programme;
+#: ``scenario`` — the scenario file the pattern is compared in (relative to the targets file);
+#: ``note`` — why the tolerance is what it is (e.g. order of magnitude for a single case).
+OPTIONAL = {"causal": bool, "per": str, "scenario": str, "note": str}
+PER = ("catalyst_year",)
+
+
+class TargetsError(InputError):
+    """A targets file that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,10 @@ class Pattern:
     tolerance: float
     unit: str
     date: str | None = None   # "YYYY-MM", or None when read at the end of the run
+    causal: bool = False      # value = scenario − counterfactual without catalysts, same seeds
+    per: str | None = None    # "catalyst_year": divided by catalysts × years of activity
+    scenario: str | None = None
+    note: str = ""
 
     def month(self, start_year: int) -> int | None:
         """Simulated month (step) of the comparison for a run starting in ``start_year``."""
@@ -47,33 +64,59 @@ class Pattern:
     def when(self) -> str:
         return self.date if self.date else "end of run"
 
-    def value(self, run: pd.DataFrame, start_year: int) -> float:
-        """The indicator's value in one run (NaN when it never happened, e.g. no deployment)."""
+    def value(self, run: pd.DataFrame, start_year: int, catalysts: int = 0) -> float:
+        """The indicator's value in one run (NaN when it never happened, e.g. no deployment);
+        per catalyst-year when ``per`` says so (``catalysts``: the scenario's count)."""
         month = self.month(start_year)
         if month is None:
-            return float(run[self.indicator].iloc[-1])
-        row = run.loc[run["month"] == month, self.indicator]
-        if row.empty:
-            raise UserError(f"pattern '{self.id}' is compared in {self.date} (month {month}), "
-                            f"outside the simulated months 0–{int(run['month'].max())}; "
-                            f"run at least {month} steps")
-        return float(row.iloc[0])
+            value, month = float(run[self.indicator].iloc[-1]), int(run["month"].iloc[-1])
+        else:
+            row = run.loc[run["month"] == month, self.indicator]
+            if row.empty:
+                raise UserError(f"pattern '{self.id}' is compared in {self.date} (month "
+                                f"{month}), outside the simulated months 0–"
+                                f"{int(run['month'].max())}; run at least {month} steps")
+            value = float(row.iloc[0])
+        if self.per == "catalyst_year":
+            years = catalysts * month / 12
+            return value / years if years > 0 else float("nan")
+        return value
 
 
 def default_targets_path() -> Path:
     return Path(str(resources.files("terrisim") / "data" / "targets.toml"))
 
 
-def load_targets(path: str | Path | None = None) -> list[Pattern]:
-    """Read and check a targets file (default: the project's own)."""
-    from ..indicators import indicator_names
+def catalyst_targets_path() -> Path:
+    """Catalyst-level patterns (Labo des partenariats d'Alsace, Émergence): kept out of the
+    default validation until the model provides their indicators (:func:`pending`)."""
+    return Path(str(resources.files("terrisim") / "data" / "targets_catalysts.toml"))
+
+
+def pending(path: str | Path) -> list[str]:
+    """Indicators a targets file compares with that the model does not provide yet."""
+    from ..model import indicator_names
+
+    entries = read_toml(Path(path)).get("pattern") or []
+    known = set(indicator_names())
+    return sorted({e.get("indicator") for e in entries if e.get("indicator") not in known})
+
+
+def load_targets(path: str | Path | None = None, allow_pending: bool = False
+                 ) -> list[Pattern]:
+    """Read and check a targets file (default: the project's own).  ``allow_pending`` accepts
+    indicators the model does not compute yet (to check a file written ahead of them)."""
+    from ..model import indicator_names
 
     path = Path(path) if path is not None else default_targets_path()
-    data = read_toml(path)
+    data = read_toml(path, TargetsError)
     entries = data.get("pattern")
-    if not isinstance(entries, list) or not entries:
-        raise UserError(f"{path}: expected one or more [[pattern]] tables")
+    if (not isinstance(entries, list) or not entries
+            or not all(isinstance(e, dict) for e in entries)):
+        raise UserError(f"{path}: key 'pattern': expected one or more [[pattern]] tables")
     known = set(indicator_names())
+    if allow_pending:
+        known |= {e.get("indicator") for e in entries if isinstance(e.get("indicator"), str)}
     patterns, seen = [], set()
     for k, entry in enumerate(entries, start=1):
         where = f"{path}: pattern {k}"
@@ -85,10 +128,20 @@ def load_targets(path: str | Path | None = None) -> list[Pattern]:
 
 
 def _pattern(entry: dict[str, Any], where: str, known: set[str]) -> Pattern:
-    extra = set(entry) - set(FIELDS) - {"date", "at"}
+    extra = set(entry) - set(FIELDS) - set(OPTIONAL) - {"date", "at"}
     if extra:
         raise UserError(f"{where}: key '{sorted(extra)[0]}': unknown; allowed keys are "
-                        + ", ".join([*FIELDS, "date", "at"]))
+                        + ", ".join([*FIELDS, *OPTIONAL, "date", "at"]))
+    options: dict[str, Any] = {}
+    for key, kind in OPTIONAL.items():
+        if key in entry:
+            if not isinstance(entry[key], kind):
+                what = "true or false" if kind is bool else "a string"
+                raise UserError(f"{where}: key '{key}': must be {what} (got {entry[key]!r})")
+            options[key] = entry[key]
+    if options.get("per", PER[0]) not in PER:
+        raise UserError(f"{where}: key 'per': must be one of {', '.join(PER)} "
+                        f"(got {options['per']!r})")
     values: dict[str, Any] = {}
     for key, kind in FIELDS.items():
         if key not in entry:
@@ -97,6 +150,8 @@ def _pattern(entry: dict[str, Any], where: str, known: set[str]) -> Pattern:
         if isinstance(v, bool) or not isinstance(v, kind):
             what = "a string" if kind is str else "a number"
             raise UserError(f"{where}: key '{key}': must be {what} (got {v!r})")
+        if kind is not str and not math.isfinite(v):
+            raise UserError(f"{where}: key '{key}': must be a finite number (got {v!r})")
         values[key] = v if kind is str else float(v)
     if values["indicator"] not in known:
         raise UserError(f"{where}: key 'indicator': '{values['indicator']}' is not a model "
@@ -120,7 +175,7 @@ def _pattern(entry: dict[str, Any], where: str, known: set[str]) -> Pattern:
             raise UserError(f"{where}: key 'date': must be \"YYYY-MM\" (got {date!r})")
     elif entry["at"] != "end":
         raise UserError(f"{where}: key 'at': must be \"end\" (got {entry['at']!r})")
-    return Pattern(date=date, **values)
+    return Pattern(date=date, **values, **options)
 
 
 @dataclass(frozen=True)
@@ -140,10 +195,12 @@ class Comparison:
 
     @property
     def ci(self) -> tuple[float, float]:
-        """95 % confidence interval of the mean (Student t over replications, as in reports)."""
-        from ..report.stats import mean_ci
+        """95 % interval of the mean over replications, as in reports: Student t, or a
+        bootstrap percentile interval for shares (never outside [0, 1]); NaN with fewer than
+        ``report.stats.MIN_REPLICATIONS`` values."""
+        from ..report.stats import interval
 
-        _, lo, hi = mean_ci(self.reached)
+        _, lo, hi = interval(self.reached, share=self.pattern.unit == "share")
         return (lo, hi)
 
     @property
@@ -154,9 +211,24 @@ class Comparison:
         return abs(self.mean - self.pattern.target) <= self.pattern.tolerance
 
 
-def compare(patterns: list[Pattern], runs: list[pd.DataFrame], start_year: int
+def compare(patterns: list[Pattern], runs: list[pd.DataFrame], start_year: int,
+            catalysts: int = 0, counterfactual: list[pd.DataFrame] | None = None
             ) -> list[Comparison]:
-    return [Comparison(p, np.array([p.value(r, start_year) for r in runs])) for p in patterns]
+    """Each pattern against the runs.  A causal pattern takes, run by run, the difference with
+    the same seed's run without catalysts (``counterfactual``, same order as ``runs``)."""
+    out = []
+    for p in patterns:
+        vals = np.array([p.value(r, start_year, catalysts) for r in runs])
+        if p.causal:
+            if counterfactual is None:
+                raise UserError(f"pattern '{p.id}' is causal: it needs the runs without "
+                                "catalysts with the same seeds")
+            # a counterfactual without catalysts has no catalyst-years: divide by the
+            # scenario's own, so the difference is the effect per catalyst-year
+            vals = vals - np.array([p.value(r, start_year, catalysts)
+                                    for r in counterfactual])
+        out.append(Comparison(p, vals))
+    return out
 
 
 def required_steps(patterns: list[Pattern], start_year: int) -> int:

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
+from ..seeds import replication_seeds
 from .targets import Comparison, Pattern, compare, required_steps
 
 #: Mechanisms that can be switched off, with the override that removes each and a label.
@@ -27,37 +27,59 @@ ABLATIONS: dict[str, tuple[dict[str, object], str, str]] = {
                              "mises en relation par les catalyseurs"),
     "experiment_mission": ({"experiment_mission": False}, "catalysts' collective experiments",
                            "expérimentations collectives des catalyseurs"),
+    "trust_transfer": ({"trust_transfer": False}, "trust transfer by catalysts",
+                       "transfert de confiance par les catalyseurs"),
+    "accompaniment": ({"accompaniment_months": 0}, "accompaniment of introduced pairs",
+                      "accompagnement des binômes mis en relation"),
+    "inter_territorial": ({"inter_territorial": False}, "inter-territorial brokerage",
+                          "mise en relation inter-territoriale"),
+    "funder_review": ({"funder_review": False}, "the funder's decision",
+                      "la décision du financeur"),
+    "operator_drift": ({"operator_drift": False}, "operator drift",
+                       "dérive vers le rôle d'opérateur"),
+    "mayor_profiles": ({"mayor_profiles": False}, "differences between mayor profiles",
+                       "différences entre profils de maires"),
+    "public_bodies": ({"public_bodies": False}, "public bodies beyond communes",
+                      "acteurs publics autres que les communes"),
+    "club_closure": ({"club_closure": False}, "closure of mature clusters",
+                     "fermeture des communautés concentrées"),
+    "open_ecosystem": ({"open_ecosystem": False}, "openness kept by catalysts and public actors",
+                       "ouverture entretenue par catalyseurs et acteurs publics"),
     "cross_world_penalty": ({"cross_world_penalty": False}, "slower trust across worlds",
                             "confiance plus lente entre mondes"),
     "trust_decay": ({"trust_decay": False}, "trust decay without contact",
                     "érosion de la confiance sans contact"),
     "failure_trust_loss": ({"failure_trust_loss": False}, "trust lost on failure",
                            "confiance perdue après un échec"),
+    "fragility_feedback": ({"fragility_feedback": False}, "relief of fragility by alliances",
+                           "réduction des fragilités par les alliances"),
     "terrain": ({"terrain": False}, "mountain terrain", "relief de montagne"),
     "tiers_lieux": ({"tiers_lieux": False}, "tiers-lieux", "tiers-lieux"),
-    "operator_drift": ({"operator_drift": False}, "operator drift",
-                       "dérive vers le rôle d'opérateur"),
+    "spinup": ({"spinup_months": 0}, "the spin-up (inherited fabric)",
+               "la mise en route (tissu hérité)"),
     "catalysts": ({"n_catalysts": 0}, "all catalysts", "tous les catalyseurs"),
 }
 
 
 def is_active(name: str, s: Scenario) -> bool:
     """Does the mechanism play any role in scenario ``s`` (else its ablation changes nothing)?"""
+    catalyst_mechanisms = ("trust_transfer", "inter_territorial", "funder_review",
+                           "operator_drift")
     if name == "terrain":
         return s.terrain and s.mountain_share > 0 and s.mountain_accessibility < 1
     if name == "tiers_lieux":
         return s.tiers_lieux and s.n_tiers_lieux > 0
     if name == "catalysts":
         return s.n_catalysts > 0
-    if name.endswith("_mission") or name == "operator_drift":
+    if name == "accompaniment":
+        return s.n_catalysts > 0 and s.introduction_mission and s.accompaniment_months > 0
+    if name == "spinup":
+        return s.spinup_months > 0
+    if name == "club_closure":
+        return s.club_closure and s.closure_strength > 0
+    if name.endswith("_mission") or name in catalyst_mechanisms:
         return s.n_catalysts > 0 and bool(getattr(s, name))
     return bool(getattr(s, name))
-
-
-def replication_seeds(master: int, n: int) -> list[int]:
-    """Independent, reproducible seeds for ``n`` replications."""
-    return [int(c.generate_state(1, np.uint64)[0] % (2**63))
-            for c in np.random.SeedSequence(master).spawn(n)]
 
 
 def _run(args: tuple[str, Scenario, int, tuple[str, ...]]) -> tuple[str, int, pd.DataFrame]:
@@ -141,10 +163,15 @@ def validate(scenario: Scenario, patterns: list[Pattern], replications: int, mas
         for name, (override, _, _) in ABLATIONS.items():
             if is_active(name, base):
                 variants[name] = base.replace(**override)
+    causal = any(p.causal for p in patterns)
+    if causal:   # same seeds without catalysts: the counterfactual of causal patterns
+        variants["counterfactual"] = base.replace(n_catalysts=0)
     seeds = replication_seeds(master_seed, replications)
     columns = tuple(sorted({p.indicator for p in patterns}))
     runs = run_replications(variants, seeds, columns, workers, progress)
-    comps = compare(patterns, runs["all"], base.start_year)
-    abl = {name: compare(patterns, runs[name], base.start_year)
-           for name in variants if name != "all"}
+    cf = runs.get("counterfactual")
+    comps = compare(patterns, runs["all"], base.start_year, base.n_catalysts, cf)
+    abl = {name: compare(patterns, runs[name], base.start_year,
+                         variants[name].n_catalysts, cf)
+           for name in variants if name not in ("all", "counterfactual")}
     return Validation(base, seeds, patterns, comps, abl)

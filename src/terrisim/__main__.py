@@ -1,0 +1,8 @@
+"""``python -m terrisim``: the same command line as ``terrisim``."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
