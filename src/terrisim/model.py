@@ -269,7 +269,7 @@ class TerritoryModel(Model):
         key = (process, sub)
         gen = self._rngs.get(key)
         if gen is None:
-            gen = self._rngs[key] = self.streams.get(process, self.month, sub)
+            gen = self._rngs[key] = self.streams.monthly(process, self.month, sub)
         return gen
 
     def request_meeting(self, commune: int, size: int, forum: bool) -> None:
