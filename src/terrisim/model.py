@@ -183,7 +183,7 @@ class TerritoryModel(Model):
         self._create_agents()
         self.catalysts = [a.state for a in self.agents_by_type.get(Catalyst, [])]
         self.strong = np.zeros(0, dtype=np.intp)
-        self._cluster_state = (np.arange(self.orgs.n), np.ones(self.orgs.n, dtype=np.int64))
+        self.cluster_size = np.ones(self.orgs.n, dtype=np.int64)   # (club closure)
         self.tally = indicators.Tally.create(self)
         for _ in range(s.spinup_months):
             self._month()
@@ -407,8 +407,8 @@ class TerritoryModel(Model):
         club = insider = None
         closure = 0.0
         if s.club_closure:
-            _, size = self._cluster_state = self._clusters()
-            insider = insiders(size, s.insider_cluster)
+            self.cluster_size = self._cluster_sizes()
+            insider = insiders(self.cluster_size, s.insider_cluster)
             club = insider[tt.i] & insider[tt.j]
             closure = s.closure_strength
         attention = maintenance_probability(tt.i, tt.j, tt.trust,
@@ -425,23 +425,25 @@ class TerritoryModel(Model):
         # only relationships between worlds are tracked: alliances need two worlds, and peer
         # ties within a world are outside the model's question (*assumption*, see ODD)
         keep = orgs.world[a] != orgs.world[b]
-        if not keep.all():
-            a, b, q, t0, br, vouch, mediated = (a[keep], b[keep], q[keep], t0[keep], br[keep],
-                                                vouch[keep], mediated[keep])
+        if not keep.all():   # (integer indices: faster than a boolean mask for 7 columns)
+            k = np.flatnonzero(keep)
+            a, b, q, t0, br, vouch, mediated = (a[k], b[k], q[k], t0[k], br[k], vouch[k],
+                                                mediated[k])
         keys = tt.pair_keys(a, b)
         rows = tt.find(keys)
         new = rows < 0
         if new.any():
-            nk, inv = np.unique(keys[new], return_inverse=True)
+            fresh, old = np.flatnonzero(new), np.flatnonzero(~new)
+            nk, inv = np.unique(keys[fresh], return_inverse=True)
             first_trust = np.zeros(len(nk))
-            np.maximum.at(first_trust, inv, t0[new])
+            np.maximum.at(first_trust, inv, t0[fresh])
             first_broker = np.full(len(nk), -1, dtype=np.int16)
-            np.maximum.at(first_broker, inv, br[new])
+            np.maximum.at(first_broker, inv, br[fresh])
             # rows after insertion: known pairs shift by the new keys before them
-            rows[~new] += np.searchsorted(nk, keys[~new])
+            rows[old] += np.searchsorted(nk, keys[old])
             known = known + np.searchsorted(nk, tt.key[known])
             at = tt.insert(nk, first_trust, first_broker, orgs.interests)
-            rows[new] = at[inv]
+            rows[fresh] = at[inv]
         brokered = br >= 0
         if brokered.any():  # credit the catalyst that brought a pair together
             r = rows[brokered]
@@ -485,13 +487,13 @@ class TerritoryModel(Model):
         ended = fail | done
         if fail.any():
             f = ids[fail]
-            al.status[f] = FAILED
+            al.set_status(f, FAILED)
             if s.failure_trust_loss:
                 tt.trust[rows[fail]] = penalise(tt.trust[rows[fail]], s.failure_penalty)
             np.add.at(self.tally.failed_kind, al.kind[f], 1)
         if done.any():
             d = ids[done]
-            al.status[d] = COMPLETED
+            al.set_status(d, COMPLETED)
             innov = al.pilot[d] | (al.kind[d] == SOCIAL_INNOVATION)
             np.add.at(self.tally.innovations, al.commune[d][innov], 1)
             for cat in al.catalyst[d][al.pilot[d]]:
@@ -528,7 +530,7 @@ class TerritoryModel(Model):
         if s.club_closure:
             exempt = ((tt.broker[rows] >= 0) | (orgs.world[i] == PUBLIC)
                       | (orgs.world[j] == PUBLIC)) if s.open_ecosystem else False
-            insider = insiders(self._cluster_state[1], s.insider_cluster)
+            insider = insiders(self.cluster_size, s.insider_cluster)
             hazard = hazard * closure_factor(insider[i], insider[j], orgs.ever_allied[i],
                                              orgs.ever_allied[j], s.closure_strength, exempt)
         rng = self.rng_for("alliances")
@@ -547,12 +549,11 @@ class TerritoryModel(Model):
         commune = np.where(use_j, cj, ci)
         self.form_alliances(i, j, rows[sel], domain, commune)
 
-    def _clusters(self) -> tuple[np.ndarray, np.ndarray]:
-        """Alliance cluster of every organisation and that cluster's size (1 when alone)."""
-        al, n = self.alliances, self.orgs.n
+    def _cluster_sizes(self) -> np.ndarray:
+        """Size of every organisation's alliance cluster (1 when alone)."""
+        al = self.alliances
         ids = al.active_ids()
-        label = indicators.component_labels(al.a[ids], al.b[ids], n)
-        return label, np.bincount(label, minlength=n)[label]
+        return indicators.cluster_sizes(al.a[ids], al.b[ids], self.orgs.n)
 
     def form_alliances(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray, domain: np.ndarray,
                        commune: np.ndarray, pilot: bool = False, catalyst: int = -1,
