@@ -168,6 +168,8 @@ class TerritoryModel(Model):
         self.kernel = build_kernel(s, self.territory, self.orgs, self.streams.get("kernel"))
         self.members, self.member_start = members_by_commune(self.orgs,
                                                              self.territory.n_communes)
+        self._locals: dict[int, np.ndarray] = {}
+        self._taken = np.zeros(self.orgs.n, dtype=bool)   # scratch marks (all False between uses)
         self.trust = TrustTable(self.orgs.n)
         self.ties = catalysis.CatalystTies(self.orgs.n)
         self.alliances = AllianceTable()
@@ -272,6 +274,15 @@ class TerritoryModel(Model):
             gen = self._rngs[key] = self.streams.monthly(process, self.month, sub)
         return gen
 
+    def _local(self, commune: int) -> np.ndarray:
+        """The organisations of ``commune`` other than the commune itself (static: cached)."""
+        local = self._locals.get(commune)
+        if local is None:
+            lo, hi = self.member_start[commune], self.member_start[commune + 1]
+            local = self.members[lo:hi]
+            local = self._locals[commune] = local[local != commune]
+        return local
+
     def request_meeting(self, commune: int, size: int, forum: bool) -> None:
         self.meetings.append((commune, size, forum))
 
@@ -297,11 +308,13 @@ class TerritoryModel(Model):
         """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
         twice: two projects in one month are one step of engagement), counting promotions."""
         orgs = self.orgs
-        who = np.unique(who)
         firms = who[orgs.world[who] == ECONOMIC]
         before = orgs.ladder[firms]
-        orgs.ladder[firms] = promote(before, cause)
-        self.tally.promoted[cause] += int((orgs.ladder[firms] != before).sum())
+        after = promote(before, cause)
+        moved = after != before
+        if moved.any():   # a firm listed twice read the same rung both times: it moves once
+            orgs.ladder[firms] = after
+            self.tally.promoted[cause] += len(np.unique(firms[moved]))
 
     def gathering_contacts(self, attendees: np.ndarray, per_attendee: float, intensity: float,
                            trust0: float, broker: int, rng: np.random.Generator) -> None:
@@ -331,7 +344,7 @@ class TerritoryModel(Model):
         self.tally.new_month()
         if self.month > 0 and Catalyst in self.agents_by_type:
             self.agents_by_type[Catalyst].shuffle_do("step")
-        self.mayor_plan = monthly_plan(self.mayor_rates, self.rng_for("mayors"))
+        self.mayor_plan = monthly_plan(self.mayor_rates, self.rng_for("mayors")).tolist()
         self.agents_by_type[Mayor].shuffle_do("step")
         self._hold_meetings()
         a, b = spontaneous(self.kernel, s, self.rng_for("encounters"))
@@ -365,10 +378,9 @@ class TerritoryModel(Model):
         s, orgs = self.params, self.orgs
         rng = self.rng_for("meetings")
         attended = []
+        taken = self._taken
         for commune, size, forum in sorted(self.meetings):
-            lo, hi = self.member_start[commune], self.member_start[commune + 1]
-            local = self.members[lo:hi]
-            local = local[local != commune]
+            local = self._local(commune)
             if len(local) == 0:
                 continue
             if forum:
@@ -378,7 +390,9 @@ class TerritoryModel(Model):
                 outsiders = local[~orgs.ever_allied[local]]
                 first = rng.choice(outsiders, size=min(open_seats, len(outsiders)),
                                    replace=False)
-                rest = np.setdiff1d(local, first, assume_unique=True)
+                taken[first] = True            # the rest of the commune's organisations
+                rest = local[~taken[local]]
+                taken[first] = False
                 who = np.concatenate([first, rng.choice(
                     rest, size=min(size - len(first), len(rest)), replace=False)])
                 body = self.epci_body[commune]
