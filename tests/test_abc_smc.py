@@ -32,6 +32,7 @@ def _write_case(tmp: Path) -> Path:
 name = "tiny"
 [simulation]
 steps = 18
+spinup_months = 12
 [territory]
 width = 16
 height = 16

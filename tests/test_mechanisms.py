@@ -165,3 +165,39 @@ def test_month_one_is_an_ordinary_month_after_the_spinup(small: Scenario) -> Non
     assert first <= 1.5 * ordinary + 1.0
     # and the fabric is inherited: alliances are active at step 0 already
     assert run_simulation(s, 0)["alliances_active"].iloc[0] > 0
+
+
+def test_catalysts_follow_up_the_pairs_they_introduce_until_they_ally(quick: Scenario) -> None:
+    s = quick.replace(accompaniment_months=6, steps=20)
+    m = TerritoryModel(scenario=s, rng=6)
+    m.run()
+    followed = 0
+    for st in m.catalysts:
+        followed += len(st.follow_a)
+        assert np.all(st.follow_until - m.month <= s.accompaniment_months)
+        rows = m.trust.find(m.trust.pair_keys(st.follow_a, st.follow_b))
+        # a pair that allied this month may still be listed until next month's follow-up
+        assert np.all(st.follow_until >= m.month - 1)
+        assert len(rows) == len(st.follow_a)
+    assert followed > 0
+    once = TerritoryModel(scenario=s.replace(accompaniment_months=0), rng=6)
+    once.run()
+    assert all(len(st.follow_a) == 0 for st in once.catalysts)
+
+
+def test_alliances_relieve_fragility_only_with_the_feedback(quick: Scenario) -> None:
+    on = run_simulation(quick.replace(steps=36), 3)["fragility_mean"].iloc[-1]
+    off = run_simulation(quick.replace(steps=36, fragility_feedback=False), 3)
+    assert on < off["fragility_mean"].iloc[-1]
+
+
+def test_most_associations_carry_one_or_two_alliances(baseline: Scenario) -> None:
+    m = TerritoryModel(scenario=baseline.replace(spinup_months=0), rng=1)
+    cap = m.orgs.capacity[m.orgs.world == 2]
+    assert np.mean(cap <= 2) > 0.6 and cap.max() > 4     # a few carry many
+    # and communes carry with their size: the largest the most
+    c = m.territory.n_communes
+    placed = m.orgs.commune[c:][m.orgs.body[c:] < 0]          # firms and associations
+    local = np.bincount(placed, minlength=c)
+    assert m.orgs.capacity[int(np.argmax(local))] == baseline.commune_capacity
+    assert m.orgs.capacity[:c].min() >= 1

@@ -171,7 +171,7 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
             else neutral_probabilities(anchors))
     priorities = rng.random((c, len(ROLES))) < prob[profile]
     interests[:c] = profile_masks()[profile]
-    capacity[:c] = s.commune_capacity
+    capacity[:c] = commune_capacities(np.bincount(placed, minlength=c), s.commune_capacity)
     # a mayor holding public/private partnerships as a priority is more open to alliances
     openness[:c] = np.where(priorities[:, PPP], s.ppp_openness, 1.0)
 
@@ -219,6 +219,17 @@ def build_organisations(s: Scenario, t: Territory, rng: np.random.Generator) -> 
         aware=np.zeros(n, dtype=bool), language=np.zeros(n), active=np.zeros(n, dtype=np.int16),
         ever_allied=np.zeros(n, dtype=bool), alliance_months=np.zeros(n), body=body,
         profile=profile, priorities=priorities)
+
+
+def commune_capacities(local_orgs: np.ndarray, largest: int) -> np.ndarray:
+    """Alliances each commune can carry: ``largest`` for the commune with the most local
+    organisations, less for smaller ones, as the square root of their relative size (at least
+    one).  *Assumption*: a commune's relational capacity follows its size — the mairie of a small
+    village has no staff for partnerships, a town has services — and it also sets the commune's
+    relational time (:func:`relational_activity`); the square root keeps small communes able to
+    ally, as most French communes are small (PHARE 2016: 24 % of mayors see no dynamic at all)."""
+    top = max(int(local_orgs.max()) if len(local_orgs) else 0, 1)
+    return np.maximum(1, np.round(largest * np.sqrt(local_orgs / top))).astype(np.int16)
 
 
 def _public_bodies(t: Territory, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

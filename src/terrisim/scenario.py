@@ -208,8 +208,9 @@ class Scenario:
                                         "an association can carry (geometric distribution: "
                                         "many carry one, a few carry many).", "actors", 1.0,
                                         50.0)
-    commune_capacity: int = param(8, "alliances", "Concurrent alliances a commune can carry.",
-                                  "actors", 1, 200)
+    commune_capacity: int = param(8, "alliances", "Concurrent alliances the largest commune "
+                                  "can carry (smaller ones less, as the square root of their "
+                                  "relative number of organisations).", "actors", 1, 200)
     public_body_capacity: int = param(10, "alliances", "Concurrent alliances an "
                                       "intercommunality, a département or the State's services "
                                       "can carry.", "actors", 1, 500)
