@@ -156,6 +156,7 @@ class AllianceTable:
         self.size = 0
         for name, dtype in self.COLUMNS:
             setattr(self, name, np.zeros(capacity, dtype=dtype))
+        self._active: np.ndarray | None = None   # ids of the active alliances, when known
 
     def add(self, **cols: np.ndarray) -> np.ndarray:
         """Append rows; returns their ids."""
@@ -169,16 +170,28 @@ class AllianceTable:
                 grown = np.zeros(new_cap, dtype=old.dtype)
                 grown[: self.size] = old[: self.size]
                 setattr(self, name, grown)
-        ids = np.arange(self.size, need)
+        new = slice(self.size, need)
         for name, _ in self.COLUMNS:
-            getattr(self, name)[ids] = cols.get(name, 0)
-        self.status[ids] = ACTIVE
-        self.stopped[ids] = -1
+            getattr(self, name)[new] = cols.get(name, 0)
+        self.status[new] = ACTIVE
+        self.stopped[new] = -1
         self.size = need
-        return ids
+        self._active = None
+        return np.arange(new.start, need)
+
+    def set_status(self, ids: np.ndarray, status: int) -> None:
+        """End alliances ``ids`` (COMPLETED or FAILED): statuses change only here and in
+        :meth:`add`, which keeps :meth:`active_ids` exact."""
+        self.status[ids] = status
+        self._active = None
 
     def active_ids(self) -> np.ndarray:
-        return np.flatnonzero(self.status[: self.size] == ACTIVE)
+        """Ids of the active alliances, in increasing order (read-only; computed once per
+        change of the table: the model asks for them several times a month)."""
+        if self._active is None:
+            self._active = np.flatnonzero(self.status[: self.size] == ACTIVE)
+            self._active.flags.writeable = False
+        return self._active
 
     def frame(self):
         """All alliances as a pandas DataFrame (for export and inspection)."""

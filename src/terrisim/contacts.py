@@ -48,6 +48,10 @@ class ContactBuffer:
         """
         if len(a) == 0:
             return
+        if np.ndim(trust0) == 0:
+            trust0 = float(trust0)
+        else:   # one per pair (or one for all): kept as an array, expanded in drain
+            trust0 = np.broadcast_to(np.asarray(trust0, dtype=float), (len(a),))
         self.parts.append((np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp),
                            float(intensity), trust0, int(broker), bool(vouch), bool(mediated)))
 
@@ -64,7 +68,13 @@ class ContactBuffer:
         def spread(k: int, dtype: type) -> np.ndarray:
             return np.repeat(np.array([p[k] for p in parts], dtype=dtype), sizes)
 
-        t0 = np.concatenate([np.broadcast_to(np.asarray(p[3], dtype=float), (len(p[0]),))
-                             for p in parts])
+        # first-meeting trust: scalars spread like the other columns, then the parts that
+        # carry one value per pair (brokered introductions) written over their stretch
+        t0 = np.repeat(np.array([p[3] if isinstance(p[3], float) else np.nan for p in parts]),
+                       sizes)
+        end = np.cumsum(sizes)
+        for k, p in enumerate(parts):
+            if not isinstance(p[3], float):
+                t0[end[k] - sizes[k]:end[k]] = p[3]
         return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
                 spread(2, float), t0, spread(4, np.int16), spread(5, bool), spread(6, bool))

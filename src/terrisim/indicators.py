@@ -316,6 +316,19 @@ def component_labels(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
             parent = grand
 
 
+def cluster_sizes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Size of the connected component (alliance cluster) of each of ``n`` nodes given edges
+    (a, b): 1 for a node without edges.  Components are labelled among the nodes with an edge
+    only (a few thousand at most where ``n`` may be millions)."""
+    size = np.ones(n, dtype=np.int64)
+    if len(a) == 0:
+        return size
+    nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    labels = component_labels(inverse[: len(a)], inverse[len(a):], len(nodes))
+    size[nodes] = np.bincount(labels, minlength=len(nodes))[labels]
+    return size
+
+
 def _components(a: np.ndarray, b: np.ndarray, n: int) -> tuple[float, float]:
     """Largest connected component's share of allied organisations, and the Herfindahl index
     of component sizes (1 = one single community holds every alliance)."""

@@ -168,6 +168,8 @@ class TerritoryModel(Model):
         self.kernel = build_kernel(s, self.territory, self.orgs, self.streams.get("kernel"))
         self.members, self.member_start = members_by_commune(self.orgs,
                                                              self.territory.n_communes)
+        self._locals: dict[int, np.ndarray] = {}
+        self._taken = np.zeros(self.orgs.n, dtype=bool)   # scratch marks (all False between uses)
         self.trust = TrustTable(self.orgs.n)
         self.ties = catalysis.CatalystTies(self.orgs.n)
         self.alliances = AllianceTable()
@@ -183,7 +185,7 @@ class TerritoryModel(Model):
         self._create_agents()
         self.catalysts = [a.state for a in self.agents_by_type.get(Catalyst, [])]
         self.strong = np.zeros(0, dtype=np.intp)
-        self._cluster_state = (np.arange(self.orgs.n), np.ones(self.orgs.n, dtype=np.int64))
+        self.cluster_size = np.ones(self.orgs.n, dtype=np.int64)   # (club closure)
         self.tally = indicators.Tally.create(self)
         for _ in range(s.spinup_months):
             self._month()
@@ -269,8 +271,17 @@ class TerritoryModel(Model):
         key = (process, sub)
         gen = self._rngs.get(key)
         if gen is None:
-            gen = self._rngs[key] = self.streams.get(process, self.month, sub)
+            gen = self._rngs[key] = self.streams.monthly(process, self.month, sub)
         return gen
+
+    def _local(self, commune: int) -> np.ndarray:
+        """The organisations of ``commune`` other than the commune itself (static: cached)."""
+        local = self._locals.get(commune)
+        if local is None:
+            lo, hi = self.member_start[commune], self.member_start[commune + 1]
+            local = self.members[lo:hi]
+            local = self._locals[commune] = local[local != commune]
+        return local
 
     def request_meeting(self, commune: int, size: int, forum: bool) -> None:
         self.meetings.append((commune, size, forum))
@@ -297,11 +308,13 @@ class TerritoryModel(Model):
         """Move the firms among ``who`` up the ladder for ``cause`` (once each, even if listed
         twice: two projects in one month are one step of engagement), counting promotions."""
         orgs = self.orgs
-        who = np.unique(who)
         firms = who[orgs.world[who] == ECONOMIC]
         before = orgs.ladder[firms]
-        orgs.ladder[firms] = promote(before, cause)
-        self.tally.promoted[cause] += int((orgs.ladder[firms] != before).sum())
+        after = promote(before, cause)
+        moved = after != before
+        if moved.any():   # a firm listed twice read the same rung both times: it moves once
+            orgs.ladder[firms] = after
+            self.tally.promoted[cause] += len(np.unique(firms[moved]))
 
     def gathering_contacts(self, attendees: np.ndarray, per_attendee: float, intensity: float,
                            trust0: float, broker: int, rng: np.random.Generator) -> None:
@@ -332,7 +345,7 @@ class TerritoryModel(Model):
         if self.month > 0 and Catalyst in self.agents_by_type:
             self.agents_by_type[Catalyst].shuffle_do("step")
         self.mayor_plan = controllers.mayor_plan(
-            self, monthly_plan(self.mayor_rates, self.rng_for("mayors")))
+            self, monthly_plan(self.mayor_rates, self.rng_for("mayors"))).tolist()
         self.agents_by_type[Mayor].shuffle_do("step")
         self._hold_meetings()
         a, b = spontaneous(self.kernel, s, self.rng_for("encounters"))
@@ -366,10 +379,9 @@ class TerritoryModel(Model):
         s, orgs = self.params, self.orgs
         rng = self.rng_for("meetings")
         attended = []
+        taken = self._taken
         for commune, size, forum in sorted(self.meetings):
-            lo, hi = self.member_start[commune], self.member_start[commune + 1]
-            local = self.members[lo:hi]
-            local = local[local != commune]
+            local = self._local(commune)
             if len(local) == 0:
                 continue
             if forum:
@@ -379,7 +391,9 @@ class TerritoryModel(Model):
                 outsiders = local[~orgs.ever_allied[local]]
                 first = rng.choice(outsiders, size=min(open_seats, len(outsiders)),
                                    replace=False)
-                rest = np.setdiff1d(local, first, assume_unique=True)
+                taken[first] = True            # the rest of the commune's organisations
+                rest = local[~taken[local]]
+                taken[first] = False
                 who = np.concatenate([first, rng.choice(
                     rest, size=min(size - len(first), len(rest)), replace=False)])
                 body = self.epci_body[commune]
@@ -408,8 +422,8 @@ class TerritoryModel(Model):
         club = insider = None
         closure = 0.0
         if s.club_closure:
-            _, size = self._cluster_state = self._clusters()
-            insider = insiders(size, s.insider_cluster)
+            self.cluster_size = self._cluster_sizes()
+            insider = insiders(self.cluster_size, s.insider_cluster)
             club = insider[tt.i] & insider[tt.j]
             closure = s.closure_strength
         attention = maintenance_probability(tt.i, tt.j, tt.trust,
@@ -426,23 +440,25 @@ class TerritoryModel(Model):
         # only relationships between worlds are tracked: alliances need two worlds, and peer
         # ties within a world are outside the model's question (*assumption*, see ODD)
         keep = orgs.world[a] != orgs.world[b]
-        if not keep.all():
-            a, b, q, t0, br, vouch, mediated = (a[keep], b[keep], q[keep], t0[keep], br[keep],
-                                                vouch[keep], mediated[keep])
+        if not keep.all():   # (integer indices: faster than a boolean mask for 7 columns)
+            k = np.flatnonzero(keep)
+            a, b, q, t0, br, vouch, mediated = (a[k], b[k], q[k], t0[k], br[k], vouch[k],
+                                                mediated[k])
         keys = tt.pair_keys(a, b)
         rows = tt.find(keys)
         new = rows < 0
         if new.any():
-            nk, inv = np.unique(keys[new], return_inverse=True)
+            fresh, old = np.flatnonzero(new), np.flatnonzero(~new)
+            nk, inv = np.unique(keys[fresh], return_inverse=True)
             first_trust = np.zeros(len(nk))
-            np.maximum.at(first_trust, inv, t0[new])
+            np.maximum.at(first_trust, inv, t0[fresh])
             first_broker = np.full(len(nk), -1, dtype=np.int16)
-            np.maximum.at(first_broker, inv, br[new])
+            np.maximum.at(first_broker, inv, br[fresh])
             # rows after insertion: known pairs shift by the new keys before them
-            rows[~new] += np.searchsorted(nk, keys[~new])
+            rows[old] += np.searchsorted(nk, keys[old])
             known = known + np.searchsorted(nk, tt.key[known])
             at = tt.insert(nk, first_trust, first_broker, orgs.interests)
-            rows[new] = at[inv]
+            rows[fresh] = at[inv]
         brokered = br >= 0
         if brokered.any():  # credit the catalyst that brought a pair together
             r = rows[brokered]
@@ -486,13 +502,13 @@ class TerritoryModel(Model):
         ended = fail | done
         if fail.any():
             f = ids[fail]
-            al.status[f] = FAILED
+            al.set_status(f, FAILED)
             if s.failure_trust_loss:
                 tt.trust[rows[fail]] = penalise(tt.trust[rows[fail]], s.failure_penalty)
             np.add.at(self.tally.failed_kind, al.kind[f], 1)
         if done.any():
             d = ids[done]
-            al.status[d] = COMPLETED
+            al.set_status(d, COMPLETED)
             innov = al.pilot[d] | (al.kind[d] == SOCIAL_INNOVATION)
             np.add.at(self.tally.innovations, al.commune[d][innov], 1)
             for cat in al.catalyst[d][al.pilot[d]]:
@@ -529,7 +545,7 @@ class TerritoryModel(Model):
         if s.club_closure:
             exempt = ((tt.broker[rows] >= 0) | (orgs.world[i] == PUBLIC)
                       | (orgs.world[j] == PUBLIC)) if s.open_ecosystem else False
-            insider = insiders(self._cluster_state[1], s.insider_cluster)
+            insider = insiders(self.cluster_size, s.insider_cluster)
             hazard = hazard * closure_factor(insider[i], insider[j], orgs.ever_allied[i],
                                              orgs.ever_allied[j], s.closure_strength, exempt)
         rng = self.rng_for("alliances")
@@ -549,12 +565,11 @@ class TerritoryModel(Model):
         commune = np.where(use_j, cj, ci)
         self.form_alliances(i, j, rows[sel], domain, commune)
 
-    def _clusters(self) -> tuple[np.ndarray, np.ndarray]:
-        """Alliance cluster of every organisation and that cluster's size (1 when alone)."""
-        al, n = self.alliances, self.orgs.n
+    def _cluster_sizes(self) -> np.ndarray:
+        """Size of every organisation's alliance cluster (1 when alone)."""
+        al = self.alliances
         ids = al.active_ids()
-        label = indicators.component_labels(al.a[ids], al.b[ids], n)
-        return label, np.bincount(label, minlength=n)[label]
+        return indicators.cluster_sizes(al.a[ids], al.b[ids], self.orgs.n)
 
     def form_alliances(self, a: np.ndarray, b: np.ndarray, rows: np.ndarray, domain: np.ndarray,
                        commune: np.ndarray, pilot: bool = False, catalyst: int = -1,

@@ -88,30 +88,36 @@ def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
     m = len(trust)
     if m == 0:
         return np.zeros(0)
-    ends = np.concatenate([i, j])
     rank_by = trust if club is None or closure <= 0 else (trust + closure * club) / (1 + closure)
-    t2 = np.concatenate([rank_by, rank_by])
     # Only the few most trusted ties of each organisation get attention, so rank only the ties
     # above a cut-off, plus every tie of the organisations that have too few above it (ties
-    # below the cut-off of the others rank after all their budget: attention 0).
-    cut = np.partition(t2, int(0.6 * (2 * m - 1)))[int(0.6 * (2 * m - 1))]
-    high = t2 > cut
-    need = np.ceil(budget)
-    complete = np.bincount(ends[high], minlength=n) >= need
-    ranked = np.flatnonzero(high | ~complete[ends])
-    e, w = ends[ranked], t2[ranked]
+    # below the cut-off of the others rank after all their budget: attention 0).  Each tie is
+    # listed at both of its ends (first the ``i`` ends, then the ``j`` ends); the cut-off is
+    # the value at 60 % of that doubled list, i.e. of ``rank_by`` at half that position.
+    half = int(0.6 * (2 * m - 1)) // 2
+    cut = np.partition(rank_by, half)[half]
+    high = rank_by > cut
+    # (integer indices rather than boolean masks: numpy gathers through a mask of random
+    # density several times slower)
+    h = np.flatnonzero(high)
+    above = np.bincount(i[h], minlength=n) + np.bincount(j[h], minlength=n)
+    complete = above >= np.ceil(budget)
+    ranked = np.flatnonzero(np.concatenate([high | ~complete[i], high | ~complete[j]]))
+    e = np.concatenate([i, j])[ranked]
+    w = np.concatenate([rank_by, rank_by])[ranked]
     # one float key sorts by organisation, then by decreasing trust (in [0, 1])
     order = np.argsort(e + 0.5 * (1.0 - w))
-    sorted_ends = e[order]
-    first = np.searchsorted(sorted_ends, np.arange(n))
-    rank = np.empty(len(ranked), dtype=np.float64)
-    rank[order] = np.arange(len(ranked)) - first[sorted_ends]
-    att = np.zeros(2 * m)
-    att[ranked] = np.clip(budget[e] - rank, 0.0, 1.0)
+    # rank within the organisation = position in that order − the organisation's first position
+    count = np.bincount(e, minlength=n)
+    position = np.empty(len(ranked), dtype=np.intp)
+    position[order] = np.arange(len(ranked))
+    att = np.clip(budget[e] - (position - (np.cumsum(count) - count)[e]), 0.0, 1.0)
     if insider is not None and closure > 0:
-        outside_club = np.concatenate([~club, ~club])
-        att = np.where(insider[ends] & outside_club, att * (1.0 - closure), att)
-    return 0.5 * (att[:m] + att[m:])
+        outside_club = ~np.concatenate([club, club])[ranked]
+        att = np.where(insider[e] & outside_club, att * (1.0 - closure), att)
+    both = np.zeros(2 * m)
+    both[ranked] = att
+    return 0.5 * (both[:m] + both[m:])
 
 
 def learn_language(language: np.ndarray, months: np.ndarray | float, rate: float) -> np.ndarray:
@@ -153,10 +159,12 @@ class TrustTable:
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """Row of each key, or -1 when the pair is unknown."""
+        if len(self.key) == 0:
+            return np.full(len(keys), -1, dtype=np.intp)
         pos = np.searchsorted(self.key, keys)
-        ok = pos < len(self.key)
-        ok[ok] = self.key[pos[ok]] == keys[ok]
-        return np.where(ok, pos, -1)
+        # a key past the last one compares with the last key, which is smaller: not found
+        found = self.key[np.minimum(pos, len(self.key) - 1)] == keys
+        return np.where(found, pos, -1)
 
     def insert(self, keys: np.ndarray, trust0: np.ndarray, broker: np.ndarray,
                interests: np.ndarray) -> np.ndarray:
@@ -189,6 +197,7 @@ class TrustTable:
         keep = (self.trust >= below) | self.allied
         dropped = len(keep) - int(keep.sum())
         if dropped:
+            rows = np.flatnonzero(keep)
             for name in self.COLUMNS:
-                setattr(self, name, getattr(self, name)[keep])
+                setattr(self, name, getattr(self, name)[rows])
         return dropped
