@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from terrisim.alliances import insiders
 from terrisim.model import TerritoryModel
 from terrisim.organisations import BODIES, PUBLIC
 from terrisim.scenario import Scenario
@@ -143,17 +144,39 @@ def test_a_catalyst_with_time_runs_several_experiments(quick: Scenario) -> None:
     assert peak == 2
 
 
-@pytest.mark.slow
-def test_closure_concentrates_trust_and_openness_loosens_it(baseline: Scenario) -> None:
-    s = baseline.replace(steps=72, closure_strength=1.0)
-    seeds = range(3)
+class _ClosureProbe(TerritoryModel):
+    """The real model, noting at each spontaneous formation which pairs joined a mature
+    community's insider with an organisation never allied before (a *newcomer*)."""
 
-    def concentration(sc: Scenario) -> np.ndarray:
-        return np.array([run_simulation(sc, k)["concentration"].iloc[-1] for k in seeds])
+    closed_pairs = insider_pairs = spontaneous = 0     # (the spin-up counts here too)
 
-    closed = concentration(s.replace(open_ecosystem=False))
-    assert np.all(closed > concentration(s.replace(open_ecosystem=False, club_closure=False)))
-    assert np.all(concentration(s) < closed)
+    def form_alliances(self, a, b, rows, domain, commune, pilot=False, catalyst=-1, until=None):
+        if not pilot and self.params.club_closure:
+            insider = insiders(self.cluster_size, self.params.insider_cluster)
+            new = self.orgs.ever_allied
+            self.closed_pairs += int(((insider[a] & ~new[b]) | (insider[b] & ~new[a])).sum())
+            self.insider_pairs += int((insider[a] & insider[b]).sum())
+        self.spontaneous += 0 if pilot else len(a)
+        return super().form_alliances(a, b, rows, domain, commune, pilot, catalyst, until)
+
+
+def _probe(s: Scenario, seed: int) -> _ClosureProbe:
+    m = _ClosureProbe(scenario=s, rng=seed)
+    m.closed_pairs = m.insider_pairs = m.spontaneous = 0     # count the recorded months only
+    m.run()
+    return m
+
+
+def test_a_closed_community_admits_no_newcomer_and_an_open_ecosystem_reopens_it(
+        small: Scenario) -> None:
+    s = small.replace(steps=36, closure_strength=1.0, insider_cluster=4)
+    closed = [_probe(s.replace(open_ecosystem=False), k) for k in range(2)]
+    # at full strength an insider and a newcomer never ally on their own...
+    assert all(m.spontaneous > 0 and m.insider_pairs > 0 for m in closed)
+    assert all(m.closed_pairs == 0 for m in closed)
+    # ...but catalysts' introductions and public partners are exempt in an open ecosystem
+    opened = [_probe(s, k) for k in range(2)]
+    assert sum(m.closed_pairs for m in opened) > 0
 
 
 def test_month_one_is_an_ordinary_month_after_the_spinup(small: Scenario) -> None:
