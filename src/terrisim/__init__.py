@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_tables": "terrisim.api",
     "Experiment": "terrisim.sweep.experiment",
     "run_sweep": "terrisim.api",
+    "effect": "terrisim.effects",
     "read_results": "terrisim.sweep.storage",
     "build_report": "terrisim.report.build",
     "read_table": "terrisim.tables",
@@ -45,12 +46,13 @@ _EXPORTS: dict[str, str] = {
 #: The public names, in the order of docs/api.md (a test checks it lists every export).
 __all__ = [  # noqa: RUF022 (reading order, not alphabetical)
     "Scenario", "load_scenario", "TerritoryModel", "simulate", "simulate_tables", "Experiment",
-    "run_sweep", "read_results", "build_report", "read_table", "alliance_table",
+    "run_sweep", "effect", "read_results", "build_report", "read_table", "alliance_table",
     "alliance_network", "shipped_names", "init_project", "UserError", "__version__",
 ]
 
 if TYPE_CHECKING:   # for type checkers and IDEs; at run time names load lazily
     from .api import run_sweep, simulate, simulate_tables
+    from .effects import effect
     from .errors import UserError
     from .model import TerritoryModel
     from .network import alliance_network
