@@ -22,7 +22,7 @@ import pytest
 
 from terrisim.app import assets
 
-from .test_app_browser import (
+from .appdriver import (
     CHROMIUM,
     CHROMIUM_ARGS,
     FIRST_RENDER_MS,
@@ -30,8 +30,8 @@ from .test_app_browser import (
     SHOTS,
     WAIT_MS,
     Watched,
-    _free_port,
     expect,
+    free_port,
     playwright_api,
 )
 
@@ -45,7 +45,7 @@ def viz_url() -> Iterator[str]:
         pytest.skip("Debian's chromium is not installed (run: bash scripts/setup.sh --browser)")
     if assets.missing_files():
         pytest.skip("offline assets missing (run: bash scripts/build_assets.sh)")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(assets.cache_dir()),
            "SOLARA_ASSETS_PROXY": "True", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     (ROOT / "build").mkdir(exist_ok=True)
