@@ -158,7 +158,7 @@ class Scenario:
                            "territory", 1, 100)
     town_share: float = param(0.15, "fraction", "Share of communes that are small towns "
                               "attracting most firms and associations.", "territory", 0.0, 1.0)
-    size_spread: float = param(0.94, "log-sd", "Spread of communes' attractiveness for "
+    size_spread: float = param(0.762, "log-sd", "Spread of communes' attractiveness for "
                                "organisations (lognormal sd): many near-empty villages when "
                                "high.", "territory", 0.0, 3.0)
     mountain_share: float = param(0.0, "fraction", "Share of cells that are mountain (slow "
@@ -175,7 +175,7 @@ class Scenario:
     fragility_spread: float = param(0.15, "fragility", "Standard deviation of commune fragility "
                                     "around the territory level, per domain.", "territory", 0.0,
                                     0.5)
-    fragile_margin: float = param(0.0, "fragility", "A domain is fragile in a commune when its "
+    fragile_margin: float = param(-0.085, "fragility", "A domain is fragile in a commune when its "
                                   "fragility exceeds the mean of the surrounding communes by "
                                   "more than this.", "territory", -0.5, 0.5)
     fragility_reduction: float = param(0.00121, "fragility/month", "Fragility removed from its "
@@ -194,7 +194,7 @@ class Scenario:
                              "TPE except ETI.", "actors", 0.0, 1.0)
     share_eti: float = param(0.02, "fraction", "Share of firms that are ETI (mid-size).",
                              "actors", 0.0, 1.0)
-    firm_other_interest: float = param(0.148, "probability", "Chance that a firm cares about a "
+    firm_other_interest: float = param(0.364, "probability", "Chance that a firm cares about a "
                                        "domain beyond the four where mayors see firms acting "
                                        "(economic development, employment, environment, energy "
                                        "transition).", "actors", 0.0, 1.0)
@@ -204,11 +204,11 @@ class Scenario:
                               1, 50)
     capacity_eti: int = param(4, "alliances", "Concurrent alliances an ETI can carry.", "actors",
                               1, 100)
-    association_capacity: float = param(2.0, "alliances", "Mean number of concurrent alliances "
+    association_capacity: float = param(3.4, "alliances", "Mean number of concurrent alliances "
                                         "an association can carry (geometric distribution: "
                                         "many carry one, a few carry many).", "actors", 1.0,
                                         50.0)
-    commune_capacity: int = param(8, "alliances", "Concurrent alliances the largest commune "
+    commune_capacity: int = param(7, "alliances", "Concurrent alliances the largest commune "
                                   "can carry (smaller ones less, as the square root of their "
                                   "relative number of organisations).", "actors", 1, 200)
     public_body_capacity: int = param(10, "alliances", "Concurrent alliances an "
@@ -254,12 +254,12 @@ class Scenario:
     secondary_role_factor: float = param(0.3, "factor", "Activity of a mayor on a role that is "
                                          "secondary for them, relative to a priority role.",
                                          "mayors", 0.0, 1.0)
-    meeting_rate: float = param(0.166, "meetings/month", "Meetings between local organisations "
+    meeting_rate: float = param(0.0566, "meetings/month", "Meetings between local organisations "
                                 "convened by a mayor for whom it is a priority.", "mayors", 0.0,
                                 4.0)
     meeting_size: int = param(6, "organisations", "Organisations invited to a mayor's meeting.",
                               "mayors", 2, 100)
-    dialogue_rate: float = param(0.0462, "forums/month", "Territorial dialogue forums held by a "
+    dialogue_rate: float = param(0.0526, "forums/month", "Territorial dialogue forums held by a "
                                  "mayor for whom it is a priority.", "mayors", 0.0, 2.0)
     dialogue_size: int = param(25, "organisations", "Organisations attending a territorial "
                                "dialogue forum.", "mayors", 2, 500)
@@ -274,7 +274,7 @@ class Scenario:
                                 1.0, 3.0)
 
     # -- encounters -------------------------------------------------------------------------
-    encounter_rate: float = param(0.45, "encounters/month", "Spontaneous encounters an "
+    encounter_rate: float = param(1.06, "encounters/month", "Spontaneous encounters an "
                                   "organisation has with others in a month (before terrain "
                                   "effects).", "encounters", 0.0, 10.0)
     contact_range_km: float = param(3.0, "km", "Typical distance of spontaneous encounters "
@@ -282,7 +282,7 @@ class Scenario:
     neighbour_candidates: int = param(40, "organisations", "Nearest organisations considered as "
                                       "possible partners of spontaneous encounters.",
                                       "encounters", 4, 200)
-    maintenance_rate: float = param(1.6, "contacts/month", "Contacts per month a "
+    maintenance_rate: float = param(1.47, "contacts/month", "Contacts per month a "
                                     "micro-firm spends keeping up its relationships (more for "
                                     "bigger organisations), shared by trust.", "encounters", 0.0,
                                     20.0)
@@ -298,17 +298,17 @@ class Scenario:
                                  "encounter.", "trust", 0.0, 0.9)
     alliance_threshold: float = param(0.6, "trust", "Mutual trust needed before an alliance can "
                                       "form.", "trust", 0.05, 0.99)
-    trust_building_time: float = param(17.8, "months", "Months of regular (monthly) contact "
+    trust_building_time: float = param(24.4, "months", "Months of regular (monthly) contact "
                                        "needed to go from initial trust to the alliance "
                                        "threshold, for partners sharing a common language.",
                                        "trust", 1.0, 120.0)
-    trust_half_life: float = param(38.1, "months", "Months without contact after which trust "
+    trust_half_life: float = param(96.4, "months", "Months without contact after which trust "
                                    "has halved.", "trust", 1.0, 600.0)
-    cross_world_factor: float = param(0.593, "factor", "Speed of trust building between different "
+    cross_world_factor: float = param(0.465, "factor", "Speed of trust building between different "
                                       "worlds (public, economic, associative) before a common "
                                       "language is learned, relative to within a shared "
                                       "language.", "trust", 0.05, 1.0)
-    language_learning: float = param(0.0925, "1/month", "Share of the remaining common-language "
+    language_learning: float = param(0.0706, "1/month", "Share of the remaining common-language "
                                      "gap an organisation closes per month of joint work.",
                                      "trust", 0.0, 1.0)
     failure_penalty: float = param(0.5, "fraction", "Share of trust lost by both partners when "
@@ -318,7 +318,7 @@ class Scenario:
                                 "are forgotten.", "trust", 0.0, 0.2)
 
     # -- alliances --------------------------------------------------------------------------
-    formation_rate: float = param(0.1, "1/month", "Monthly hazard that two organisations "
+    formation_rate: float = param(0.384, "1/month", "Monthly hazard that two organisations "
                                   "meeting all alliance conditions form an alliance (before the "
                                   "openness, mayor-help and closure multipliers; probability "
                                   "1 − exp(−hazard)).", "alliances", 0.0, 1.0)
@@ -343,9 +343,9 @@ class Scenario:
     social_innovation_extra_trust: float = param(0.1, "trust", "Trust above the alliance "
                                                  "threshold needed for a social-innovation "
                                                  "alliance.", "alliances", 0.0, 0.5)
-    alliance_duration: float = param(35.5, "months", "Mean planned duration of an alliance.",
+    alliance_duration: float = param(44.6, "months", "Mean planned duration of an alliance.",
                                      "alliances", 3.0, 240.0)
-    failure_rate: float = param(0.0301, "1/month", "Monthly failure hazard of an alliance whose "
+    failure_rate: float = param(0.0383, "1/month", "Monthly failure hazard of an alliance whose "
                                 "partners' trust is at the threshold (lower with more trust).",
                                 "alliances", 0.0, 0.5)
 
@@ -366,7 +366,7 @@ class Scenario:
                                        "introductions.", "catalysts", 0.0, 1.0)
     share_experiments: float = param(0.3, "fraction", "Share of a catalyst's time on collective "
                                      "experiments.", "catalysts", 0.0, 1.0)
-    listening_days: float = param(7.91, "days/commune", "Days a catalyst spends listening to each "
+    listening_days: float = param(7.98, "days/commune", "Days a catalyst spends listening to each "
                                   "commune of its area before it can launch an experiment.",
                                   "catalysts", 0.0, 20.0)
     event_days: float = param(4.0, "days/event", "Preparation time of one dialogue event.",
@@ -377,14 +377,14 @@ class Scenario:
                                   "event.", "catalysts", 0.0, 20.0)
     introduction_days: float = param(0.5, "days", "Time of one brokered introduction.",
                                      "catalysts", 0.1, 10.0)
-    trust_transfer_share: float = param(0.5, "fraction", "Share of its own trust in both "
+    trust_transfer_share: float = param(0.496, "fraction", "Share of its own trust in both "
                                         "sides that a catalyst passes on to the pair it "
                                         "introduces (trust transfer).", "catalysts", 0.0, 1.0)
     accompaniment_months: int = param(6, "months", "Months a catalyst accompanies a pair it "
                                       "introduced (a facilitated meeting a month) unless they "
                                       "ally earlier; 0 for one-off introductions.", "catalysts",
                                       0, 36)
-    catalyst_tie_intensity: float = param(2.0, "contacts", "Ordinary contacts a working meeting "
+    catalyst_tie_intensity: float = param(1.77, "contacts", "Ordinary contacts a working meeting "
                                           "with a catalyst is worth in building its tie with an "
                                           "organisation (relational engineering is its job).",
                                           "catalysts", 1.0, 5.0)
@@ -395,10 +395,10 @@ class Scenario:
                                    "experiment takes from its catalyst.", "catalysts", 0.5, 22.0)
     experiment_group: int = param(12, "organisations", "Organisations assembled around a fragile "
                                   "domain in a collective experiment.", "catalysts", 3, 100)
-    experiment_min_aware: int = param(6, "organisations", "Aware organisations interested in a "
+    experiment_min_aware: int = param(10, "organisations", "Aware organisations interested in a "
                                       "fragile domain needed before an experiment can be "
                                       "assembled.", "catalysts", 2, 100)
-    experiment_months: int = param(28, "months", "Duration of a collective experiment "
+    experiment_months: int = param(32, "months", "Duration of a collective experiment "
                                    "(workshops, then pilot projects that end with it).",
                                    "catalysts", 6, 240)
     workshop_intensity: float = param(1.5, "contacts/month", "Contact intensity between members "
@@ -438,10 +438,10 @@ class Scenario:
                                       1000.0)
 
     # -- indicators -------------------------------------------------------------------------
-    growing_alliances: int = param(3, "alliances", "Co-construction alliances of a commune "
+    growing_alliances: int = param(2, "alliances", "Co-construction alliances of a commune "
                                    "(with the commune as partner, or pilot projects there) from "
                                    "which its dynamic counts as growing.", "indicators", 1, 50)
-    anchoring_months: int = param(26, "months", "Months a commune must stay at or above the "
+    anchoring_months: int = param(27, "months", "Months a commune must stay at or above the "
                                   "growing level to count as anchored.", "indicators", 1, 240)
 
     # -- mechanisms (ablation switches) -----------------------------------------------------
