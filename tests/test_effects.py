@@ -93,3 +93,13 @@ def test_bad_options_are_one_line_errors(argv: list[str], message: str, tmp_path
     code = cli.main(["effect", str(SCENARIOS / "baseline.toml"), *argv, "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_a_switch_is_a_factor_like_any_other(tiny: Scenario) -> None:
+    """Boolean levels (a mechanism off and on) are columns, not a mask over them."""
+    d = effect(tiny, "fragility_feedback", [False, True], replications=3, seed=5,
+               indicators=["firms_partnered"], spec=ExecutorSpec("serial"))
+    assert len(d) == 1
+    row = d.iloc[0]
+    assert not row["from"] and row["to"] and row["pairs"] == 3
+    assert row["difference"] == pytest.approx(row["mean_to"] - row["mean_from"])

@@ -123,14 +123,15 @@ def paired_differences(df: pd.DataFrame, factor: str, indicators: Sequence[str],
     for ind in indicators:
         wide = df.pivot_table(index=keys, columns=factor, values=ind, aggfunc="first")
         for lv in levels[1:]:
-            both = wide[[levels[0], lv]].dropna()
+            # by label, one column at a time: a list of booleans would select as a mask
+            both = pd.DataFrame({"ref": wide[levels[0]], "alt": wide[lv]}).dropna()
             for month, g in both.groupby(level="month"):
-                d = (g[lv] - g[levels[0]]).to_numpy(dtype=float)
+                d = (g["alt"] - g["ref"]).to_numpy(dtype=float)
                 m, lo, hi = mean_ci(d, level)
-                base_mean = float(g[levels[0]].mean())
+                base_mean = float(g["ref"].mean())
                 rows.append({"indicator": ind, "month": int(month), "factor": factor,
                              "from": _plain(levels[0]), "to": _plain(lv),
-                             "mean_from": base_mean, "mean_to": float(g[lv].mean()),
+                             "mean_from": base_mean, "mean_to": float(g["alt"].mean()),
                              "difference": m, "low": lo, "high": hi,
                              "relative": m / base_mean if base_mean else math.nan,
                              "pairs": len(d), "excludes_zero": bool(lo > 0 or hi < 0)})
