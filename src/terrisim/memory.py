@@ -102,6 +102,13 @@ def _get(params: Any, name: str) -> Any:
     return params[name] if isinstance(params, Mapping) else getattr(params, name)
 
 
+def _get_or(params: Any, name: str, default: Any) -> Any:
+    try:
+        return _get(params, name)
+    except (KeyError, AttributeError):
+        return default
+
+
 def run_terms(params: Any) -> dict[str, float]:
     """The estimate's terms (bytes) for a scenario or a plain mapping of its parameters.
 
@@ -115,7 +122,7 @@ def run_terms(params: Any) -> dict[str, float]:
     orgs = int(g("n_firms")) + int(g("n_associations")) + communes + bodies
     cells = int(g("width")) * int(g("height"))
     k = min(int(g("neighbour_candidates")) + 1, max(orgs, 1))
-    steps = int(g("steps"))
+    steps = int(g("steps")) + int(_get_or(params, "spinup_months", 0))   # the spin-up's too
     catalysts = int(g("n_catalysts"))
 
     # pairs of the trust table: near encounters repeat among the k candidates; the rest are new
