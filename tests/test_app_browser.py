@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from terrisim.model import TerritoryModel
-from terrisim.scenario import load_scenario
+from terrisim.scenario import Scenario, load_scenario
 
 from .appdriver import (
     ROOT,
@@ -156,7 +156,7 @@ def test_a_parameter_applies_at_reset_and_the_model_reflects_it(app: Watched) ->
     set_param(page, "n_firms", "-5")
     expect(page.locator(".tsim-param-n_firms .tsim-param-error")).to_have_text(
         "Firms: must be an integer from 0 to 4000 firms (typed: -5). (The model itself accepts "
-        "up to 500,000: use terrisim run for larger territories.)")
+        f"up to {Scenario.specs()['n_firms'].hi:,.0f}: use terrisim run for larger territories.)")
     expect(page.locator(".tsim-pending-count")).to_have_count(0)
 
 

@@ -277,3 +277,12 @@ def test_clusters_favour_their_own_and_close_up_to_newcomers() -> None:
     assert exempt[0] == 1.0                    # a catalyst or a public partner opens the door
     assert np.all(alliances.closure_factor(insider, insider[::-1], known, known[::-1], 0.0)
                   == 1.0)
+
+
+def test_a_catalyst_that_knows_nobody_trusts_nobody() -> None:
+    """Before any tie exists (e.g. a catalyst that skips listening), every trust is 0."""
+    from terrisim.catalysis import CatalystTies
+
+    ties = CatalystTies(10)
+    assert np.array_equal(ties.trust_with(0, np.array([1, 4, 9])), np.zeros(3))
+    assert ties.trust_with(1, np.zeros(0, dtype=np.intp)).shape == (0,)

@@ -14,6 +14,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from .errors import UserError
 
@@ -42,15 +43,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Refuses a bad command line in one line (the usage block is for ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} ({self.prog} --help lists the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="terrisim",
         description="Agent-based simulation of territorial co-construction: mayors, firms, "
                     "associations and catalysts building trust and alliances.")
     parser.add_argument("--version", action="version", version=f"terrisim {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)

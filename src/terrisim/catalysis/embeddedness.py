@@ -56,6 +56,8 @@ class CatalystTies:
     def trust_with(self, catalyst: int, orgs: np.ndarray) -> np.ndarray:
         """Trust of ``catalyst`` in each of ``orgs`` (0 for those it does not know)."""
         keys = np.int64(catalyst) * self.n + np.asarray(orgs, dtype=np.int64)
+        if len(self.key) == 0:          # no catalyst knows anyone yet
+            return np.zeros(keys.shape)
         pos = np.searchsorted(self.key, keys)
         ok = pos < len(self.key)
         ok[ok] = self.key[pos[ok]] == keys[ok]

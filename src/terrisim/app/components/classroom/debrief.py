@@ -15,7 +15,7 @@ from .common import actor_title
 def Debrief(room: Classroom, tr: Translator, teacher: bool, seat: Seat | None = None,
             tick: int = 0) -> None:
     """The class's territory next to the model alone (same scenario, same seed)."""
-    from ..monitors import MONITORS, format_value
+    from ...monitors import MONITORS, format_value
 
     fmt = {m.name: m.fmt for m in MONITORS}
     alone = room.alone()
