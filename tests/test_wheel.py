@@ -97,10 +97,10 @@ def test_the_installed_wheel_runs_from_an_empty_directory(
     assert len(list((tmp_path / "results" / "quick" / "runs").glob("part-*.parquet"))) >= 1
 
     # the app finds its default scenario and its lessons outside any checkout
-    code = ("import argparse; from terrisim.app import command, lessons; "
+    code = ("from terrisim.app import command, lessons; from terrisim.cli import build_parser; "
             "d, _ = lessons.find_lessons_dir(); print(d); "
-            "ns = argparse.Namespace(scenario=None, port=0, seed=None, lang='fr', "
-            "allow_cdn=True); print(command.configure(ns)['TERRISIM_APP_SCENARIO'])")
+            "ns = build_parser().parse_args(['app', '--port', '0', '--lang', 'fr', "
+            "'--allow-cdn']); print(command.configure(ns)['TERRISIM_APP_SCENARIO'])")
     found = run([str(bin_dir / "python"), "-c", code], cwd=tmp_path, env=env).stdout.split()
     assert found[0].endswith("terrisim/shipped/scenarios/lessons")
     assert found[1].endswith("terrisim/shipped/scenarios/baseline.toml")
