@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from terrisim.scenario import Scenario
+
 from . import appdriver
 from .appdriver import (
     SEED,
@@ -110,7 +112,8 @@ def test_exports_after_a_change_are_named_after_it_and_record_parameters_and_see
     lines = text.splitlines()
     assert "# changed from baseline: Catalysts: 0 catalysts" in lines
     assert f"# seed {SEED}, month 2" in lines and "# n_catalysts = 0" in lines
-    assert "# trust_building_time = 17.8" in lines            # every parameter, as TOML
+    tbt = Scenario().trust_building_time
+    assert f"# trust_building_time = {tbt}" in lines           # every parameter, as TOML
     with page.expect_download() as info:
         page.get_by_role("button", name="Figures (PNG)").click()
     assert info.value.suggested_filename == (
