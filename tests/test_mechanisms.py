@@ -214,10 +214,15 @@ def test_alliances_relieve_fragility_only_with_the_feedback(quick: Scenario) -> 
     assert on < off["fragility_mean"].iloc[-1]
 
 
-def test_most_associations_carry_one_or_two_alliances(baseline: Scenario) -> None:
+def test_association_capacities_are_skewed_and_communes_follow_their_size(
+        baseline: Scenario) -> None:
+    small = TerritoryModel(scenario=baseline.replace(spinup_months=0, association_capacity=2.0),
+                           rng=1)
+    cap = small.orgs.capacity[small.orgs.world == 2]
+    assert np.mean(cap <= 2) > 0.6 and cap.max() > 4     # mean 2: most one or two, a few many
     m = TerritoryModel(scenario=baseline.replace(spinup_months=0), rng=1)
-    cap = m.orgs.capacity[m.orgs.world == 2]
-    assert np.mean(cap <= 2) > 0.6 and cap.max() > 4     # a few carry many
+    big = m.orgs.capacity[m.orgs.world == 2]
+    assert big.mean() > cap.mean() and np.median(big) < big.max() / 2   # still skewed
     # and communes carry with their size: the largest the most
     c = m.territory.n_communes
     placed = m.orgs.commune[c:][m.orgs.body[c:] < 0]          # firms and associations
