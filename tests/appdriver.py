@@ -190,10 +190,19 @@ def open_advanced(page: object, group: str | None = None) -> None:
 
 
 def set_param(page: object, name: str, value: str) -> None:
+    """Type ``value`` into a parameter and apply it.  The page may redraw the parameter list
+    while a previous edit is applied (the field then comes back with its old text): type again
+    until the field holds what was typed, as a person would."""
     field = page.locator(f"#tsim-in-{name}")
     expect(field).to_be_visible()
-    field.fill(value)
-    field.press("Enter")
+    for _ in range(3):
+        field.fill(value)
+        field.press("Enter")
+        try:
+            expect(field).to_have_value(value, timeout=3_000)
+            return
+        except AssertionError:
+            continue
 
 
 def set_seed(page: object, value: str) -> None:
