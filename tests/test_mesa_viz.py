@@ -33,6 +33,7 @@ from .appdriver import (
     expect,
     free_port,
     playwright_api,
+    stop,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,12 +70,7 @@ def viz_url() -> Iterator[str]:
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

@@ -44,16 +44,25 @@ SOBOL_SLACK = 0.05
 BOOTSTRAP = 2000
 
 
-def mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL) -> tuple[float, float, float]:
-    """Mean and its t interval (NaN bounds with fewer than two values)."""
+def _observed(values: np.ndarray | pd.Series
+              ) -> tuple[np.ndarray, tuple[float, float, float] | None]:
+    """The non-missing values, and the answer when they are too few for an interval (no value:
+    all NaN; fewer than MIN_REPLICATIONS: the mean without bounds)."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    m = float(x.mean())
-    if n < MIN_REPLICATIONS:
-        return (m, math.nan, math.nan)
+    if len(x) == 0:
+        return x, (math.nan, math.nan, math.nan)
+    if len(x) < MIN_REPLICATIONS:
+        return x, (float(x.mean()), math.nan, math.nan)
+    return x, None
+
+
+def mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL) -> tuple[float, float, float]:
+    """Mean and its t interval (NaN bounds with fewer than two values)."""
+    x, early = _observed(values)
+    if early is not None:
+        return early
+    n, m = len(x), float(x.mean())
     half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
     return (m, m - half, m + half)
 
@@ -83,14 +92,10 @@ def share_mean_ci(values: np.ndarray | pd.Series, level: float = LEVEL
     never leaves the range of the data, hence [0, 1].  The resampling is seeded from the
     values themselves, so the same data always give the same interval.
     """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n == 0:
-        return (math.nan, math.nan, math.nan)
-    m = float(x.mean())
-    if n < MIN_REPLICATIONS:
-        return (m, math.nan, math.nan)
+    x, early = _observed(values)
+    if early is not None:
+        return early
+    n, m = len(x), float(x.mean())
     if np.ptp(x) == 0:
         return (m, m, m)
     rng = np.random.default_rng(int(hashlib.sha256(np.round(x, 12).tobytes()).hexdigest()[:16],
