@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 
 from .memory import KERNEL_CHUNK
@@ -122,20 +123,30 @@ def pick_neighbours(kernel: EncounterKernel, src: np.ndarray,
                     u: np.ndarray) -> np.ndarray:
     """For each source, the candidate partner drawn by its distance weights (``u`` uniform in
     [0, 1)); -1 where the source has no weighted candidate.  The guide table gives the search's
-    starting column; a few vectorised steps finish it (inverse-CDF sampling, O(1) on average)."""
-    cum = kernel.cumweight
+    starting column; a short walk along the row finishes it (inverse-CDF sampling, O(1) on
+    average)."""
+    return _pick(kernel.cumweight, kernel.guide, kernel.neighbours,
+                 np.ascontiguousarray(src, dtype=np.intp), np.ascontiguousarray(u))
+
+
+@njit(cache=True, nogil=True)
+def _pick(cum, guide, neighbours, src, u):  # pragma: no cover - compiled
+    """:func:`pick_neighbours`' walk: the first column whose cumulative weight exceeds
+    ``u × total``, starting from the guide table's column."""
     k = cum.shape[1]
-    total = cum[src, -1]
-    target = u * total
-    col = kernel.guide[src, (u * GUIDE_BUCKETS).astype(np.int64)].astype(np.int64)
-    todo = np.flatnonzero(col < k)
-    while len(todo):
-        step = cum[src[todo], col[todo]] <= target[todo]
-        todo = todo[step]
-        col[todo] += 1
-        todo = todo[col[todo] < k]
-    col = np.minimum(col, k - 1)
-    return np.where(total > 0, kernel.neighbours[src, col].astype(np.intp), -1)
+    out = np.empty(len(src), dtype=np.intp)
+    for d in range(len(src)):
+        row = src[d]
+        total = cum[row, k - 1]
+        if not total > 0:
+            out[d] = -1
+            continue
+        target = u[d] * total
+        col = np.int64(guide[row, np.int64(u[d] * GUIDE_BUCKETS)])
+        while col < k and cum[row, col] <= target:
+            col += 1
+        out[d] = neighbours[row, min(col, k - 1)]
+    return out
 
 
 def spontaneous(kernel: EncounterKernel, s: Scenario,

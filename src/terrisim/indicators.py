@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from .alliances import KINDS, WORLD_PAIR_NAMES, WORLD_PAIRS
 from .domains import DOMAINS
@@ -296,24 +297,31 @@ def _mean_delay(cats: list, attr: str, start: int) -> float:
 
 
 def component_labels(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Connected-component label (smallest member) of each of ``n`` nodes given edges (a, b).
+    """Connected-component label (smallest member) of each of ``n`` nodes given edges (a, b)."""
+    return _union_find(np.ascontiguousarray(a, dtype=np.intp),
+                       np.ascontiguousarray(b, dtype=np.intp), int(n))
 
-    Hook-and-compress: each round hooks the larger root of every edge under the smaller one,
-    then compresses paths; a few vectorised rounds instead of building a sparse matrix.
-    """
+
+@njit(cache=True, nogil=True)
+def _union_find(a, b, n):  # pragma: no cover - compiled
+    """Union–find whose root is always the smaller index (so each label is its component's
+    smallest member), with path halving; then every node points at its root."""
     parent = np.arange(n)
-    while True:
-        pa, pb = parent[a], parent[b]
-        differ = pa != pb
-        if not differ.any():
-            return parent
-        lo, hi = np.minimum(pa[differ], pb[differ]), np.maximum(pa[differ], pb[differ])
-        np.minimum.at(parent, hi, lo)
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
+    for e in range(len(a)):
+        x, y = a[e], b[e]
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        while parent[y] != y:
+            parent[y] = parent[parent[y]]
+            y = parent[y]
+        if x < y:
+            parent[y] = x
+        elif y < x:
+            parent[x] = y
+    for v in range(n):            # increasing order: a parent (smaller) is already final
+        parent[v] = parent[parent[v]]
+    return parent
 
 
 def cluster_sizes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:

@@ -25,6 +25,7 @@ Trust is symmetric (one value per pair): *assumption*, the sources speak of mutu
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def gain_rate(initial: float, threshold: float, months: float) -> float:
@@ -76,7 +77,9 @@ def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
     few partners they trust and see the others only by chance (*assumption*: the sources say
     trust needs regular contact over time, not whom people choose to see again; a top-k rule
     lets new ties compete with old ones by their trust).  A pair's probability is the mean of
-    the two partners' attention.
+    the two partners' attention.  Ties of equal trust rank in table order (the pair met at its
+    ``i`` end first, then at its ``j`` end, each by pair key), so the rule does not depend on a
+    sorting algorithm.
 
     ``insider`` marks the organisations of mature alliance clusters and ``club`` the pairs of
     two insiders: with ``closure`` > 0 club pairs rank as if
@@ -84,40 +87,77 @@ def maintenance_probability(i: np.ndarray, j: np.ndarray, trust: np.ndarray,
     closure`` of the attention their rank would get — members of a "communauté concentrée"
     see one another first and close up to the rest (seed 003 §3.1.1).
     """
-    n = len(budget)
-    m = len(trust)
-    if m == 0:
+    if len(trust) == 0:
         return np.zeros(0)
-    rank_by = trust if club is None or closure <= 0 else (trust + closure * club) / (1 + closure)
-    # Only the few most trusted ties of each organisation get attention, so rank only the ties
-    # above a cut-off, plus every tie of the organisations that have too few above it (ties
-    # below the cut-off of the others rank after all their budget: attention 0).  Each tie is
-    # listed at both of its ends (first the ``i`` ends, then the ``j`` ends); the cut-off is
-    # the value at 60 % of that doubled list, i.e. of ``rank_by`` at half that position.
-    half = int(0.6 * (2 * m - 1)) // 2
-    cut = np.partition(rank_by, half)[half]
-    high = rank_by > cut
-    # (integer indices rather than boolean masks: numpy gathers through a mask of random
-    # density several times slower)
-    h = np.flatnonzero(high)
-    above = np.bincount(i[h], minlength=n) + np.bincount(j[h], minlength=n)
-    complete = above >= np.ceil(budget)
-    ranked = np.flatnonzero(np.concatenate([high | ~complete[i], high | ~complete[j]]))
-    e = np.concatenate([i, j])[ranked]
-    w = np.concatenate([rank_by, rank_by])[ranked]
-    # one float key sorts by organisation, then by decreasing trust (in [0, 1])
-    order = np.argsort(e + 0.5 * (1.0 - w))
-    # rank within the organisation = position in that order − the organisation's first position
-    count = np.bincount(e, minlength=n)
-    position = np.empty(len(ranked), dtype=np.intp)
-    position[order] = np.arange(len(ranked))
-    att = np.clip(budget[e] - (position - (np.cumsum(count) - count)[e]), 0.0, 1.0)
-    if insider is not None and closure > 0:
-        outside_club = ~np.concatenate([club, club])[ranked]
-        att = np.where(insider[e] & outside_club, att * (1.0 - closure), att)
-    both = np.zeros(2 * m)
-    both[ranked] = att
-    return 0.5 * (both[:m] + both[m:])
+    closing = club is not None and closure > 0
+    rank_by = (trust + closure * club) / (1 + closure) if closing else trust
+    use_insider = closing and insider is not None
+    return _attention(np.ascontiguousarray(i, dtype=np.intp),
+                      np.ascontiguousarray(j, dtype=np.intp),
+                      np.ascontiguousarray(rank_by, dtype=np.float64),
+                      np.ascontiguousarray(budget, dtype=np.float64),
+                      np.ascontiguousarray(club if use_insider else np.zeros(0, bool)),
+                      np.ascontiguousarray(insider if use_insider else np.zeros(0, bool)),
+                      float(closure) if use_insider else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _attention(i, j, rank_by, budget, club, insider, closure):  # pragma: no cover - compiled
+    """:func:`maintenance_probability`'s loop: one pass over the ties, each seen at both of its
+    ends, keeps every organisation's ``ceil(budget)`` best-ranked ends in a small sorted buffer
+    (insertion; most ends fail the first comparison) — O(ties), no sort.
+
+    End ``e < m`` is row ``e`` seen from ``i``, end ``e ≥ m`` row ``e − m`` seen from ``j``.  The
+    ranking key is ``k + (1 − w)/2`` (organisation, then decreasing ``w``), the float a sort of
+    all the ends would compare; ends are visited in increasing ``e`` and an end never passes an
+    equal key, so equal keys rank by ``e``: the order of a stable sort."""
+    n, m = len(budget), len(rank_by)
+    cap = np.empty(n, dtype=np.int64)
+    off = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        cap[k] = max(int(np.ceil(budget[k])), 0)
+        off[k + 1] = off[k] + cap[k]
+    count = np.zeros(n, dtype=np.int64)
+    best_key = np.empty(off[n])
+    best_end = np.empty(off[n], dtype=np.int64)
+    for e in range(2 * m):
+        r = e if e < m else e - m
+        k = i[r] if e < m else j[r]
+        size = cap[k]
+        if size == 0:
+            continue
+        key = k + 0.5 * (1.0 - rank_by[r])
+        base, c = off[k], count[k]
+        if c == size:
+            if key >= best_key[base + size - 1]:
+                continue
+            pos = size - 1
+        else:
+            pos = c
+            count[k] = c + 1
+        p = base + pos
+        while p > base:
+            before = best_key[p - 1]
+            if before <= key:
+                break
+            best_key[p] = before
+            best_end[p] = best_end[p - 1]
+            p -= 1
+        best_key[p] = key
+        best_end[p] = e
+    att = np.zeros(2 * m)
+    closing = len(insider) > 0
+    for k in range(n):
+        for rank in range(count[k]):
+            share = min(max(budget[k] - rank, 0.0), 1.0)
+            e = best_end[off[k] + rank]
+            if closing and insider[k] and not club[e if e < m else e - m]:
+                share = share * (1.0 - closure)
+            att[e] = share
+    out = np.empty(m)
+    for r in range(m):
+        out[r] = 0.5 * (att[r] + att[r + m])
+    return out
 
 
 def learn_language(language: np.ndarray, months: np.ndarray | float, rate: float) -> np.ndarray:
@@ -176,18 +216,14 @@ class TrustTable:
         order = np.argsort(keys)
         keys, trust0, broker = keys[order], trust0[order], broker[order]
         new_at = np.searchsorted(self.key, keys) + np.arange(len(keys))
-        old_at = np.ones(len(self.key) + len(keys), dtype=bool)
-        old_at[new_at] = False
         # one merge plan for every column (np.insert would rebuild it per column)
         i, j = keys // self.n, keys % self.n
-        new = {"key": keys, "i": i, "j": j, "trust": trust0, "broker": broker, "allied": False,
-               "shared": interests[i] & interests[j]}
+        new = {"key": keys, "i": i, "j": j, "trust": trust0, "broker": broker,
+               "allied": np.zeros(len(keys), dtype=bool), "shared": interests[i] & interests[j]}
         for name in self.COLUMNS:
-            old, values = getattr(self, name), new[name]
-            merged = np.empty(len(old_at), dtype=old.dtype)
-            merged[old_at] = old
-            merged[new_at] = values
-            setattr(self, name, merged)
+            old = getattr(self, name)
+            setattr(self, name, _merge(old, np.ascontiguousarray(new[name], dtype=old.dtype),
+                                       new_at))
         rows = np.empty(len(keys), dtype=np.int64)
         rows[order] = new_at
         return rows
@@ -201,3 +237,20 @@ class TrustTable:
             for name in self.COLUMNS:
                 setattr(self, name, getattr(self, name)[rows])
         return dropped
+
+
+@njit(cache=True, nogil=True)
+def _merge(old, values, new_at):  # pragma: no cover - compiled
+    """``old`` with ``values`` inserted so that they land at the increasing positions
+    ``new_at`` of the result (one sequential pass)."""
+    out = np.empty(len(old) + len(values), dtype=old.dtype)
+    src = 0
+    nxt = 0
+    for p in range(len(out)):
+        if nxt < len(new_at) and new_at[nxt] == p:
+            out[p] = values[nxt]
+            nxt += 1
+        else:
+            out[p] = old[src]
+            src += 1
+    return out
