@@ -216,14 +216,18 @@ class TrustTable:
         order = np.argsort(keys)
         keys, trust0, broker = keys[order], trust0[order], broker[order]
         new_at = np.searchsorted(self.key, keys) + np.arange(len(keys))
+        old_at = np.ones(len(self.key) + len(keys), dtype=bool)
+        old_at[new_at] = False
         # one merge plan for every column (np.insert would rebuild it per column)
         i, j = keys // self.n, keys % self.n
-        new = {"key": keys, "i": i, "j": j, "trust": trust0, "broker": broker,
-               "allied": np.zeros(len(keys), dtype=bool), "shared": interests[i] & interests[j]}
+        new = {"key": keys, "i": i, "j": j, "trust": trust0, "broker": broker, "allied": False,
+               "shared": interests[i] & interests[j]}
         for name in self.COLUMNS:
-            old = getattr(self, name)
-            setattr(self, name, _merge(old, np.ascontiguousarray(new[name], dtype=old.dtype),
-                                       new_at))
+            old, values = getattr(self, name), new[name]
+            merged = np.empty(len(old_at), dtype=old.dtype)
+            merged[old_at] = old
+            merged[new_at] = values
+            setattr(self, name, merged)
         rows = np.empty(len(keys), dtype=np.int64)
         rows[order] = new_at
         return rows
@@ -238,19 +242,3 @@ class TrustTable:
                 setattr(self, name, getattr(self, name)[rows])
         return dropped
 
-
-@njit(cache=True, nogil=True)
-def _merge(old, values, new_at):  # pragma: no cover - compiled
-    """``old`` with ``values`` inserted so that they land at the increasing positions
-    ``new_at`` of the result (one sequential pass)."""
-    out = np.empty(len(old) + len(values), dtype=old.dtype)
-    src = 0
-    nxt = 0
-    for p in range(len(out)):
-        if nxt < len(new_at) and new_at[nxt] == p:
-            out[p] = values[nxt]
-            nxt += 1
-        else:
-            out[p] = old[src]
-            src += 1
-    return out
