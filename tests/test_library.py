@@ -63,11 +63,14 @@ def test_batch_run_over_two_parameters_returns_tidy_rows(restore_start_method: N
     assert rows[0]["mean_trust"] == by_hand.indicators["mean_trust"]
 
 
-def test_keyword_model_equals_the_run_of_the_same_scenario_file(tmp_path: Path) -> None:
+def test_keyword_model_equals_the_run_of_the_same_scenario_file(tmp_path: Path,
+                                                                capsys) -> None:
     (tmp_path / "s.toml").write_text("n_catalysts = 0\nsteps = 18\n" + "".join(
         f"{k} = {v}\n" for k, v in TINY.items()), encoding="utf-8")
     assert cli.main(["run", str(tmp_path / "s.toml"), "--seed", "3", "--out",
                      str(tmp_path / "out"), "--quiet"]) == 0
+    # the summary says one seed is one draw, and how to compare over many (this same file)
+    assert f"terrisim validate {tmp_path / 's.toml'}` compares" in capsys.readouterr().out
     from_file = pd.read_parquet(tmp_path / "out" / "indicators.parquet")
     model = terrisim.TerritoryModel(n_catalysts=0, rng=3, steps=18, **TINY)
     model.run()

@@ -132,7 +132,7 @@ def run_main(args: argparse.Namespace) -> int:
     written = write_tables(out, frames, provenance(scenario, seed, scenario_file=str(source)))
     if areas is not None:
         paths.update(areas.write(out, scenario, seed))
-    print(summary_table(df, scenario, seed, elapsed))
+    print(summary_table(df, scenario, seed, elapsed, args.scenario))
     print(f"\nindicators: {paths['parquet']}  {paths['csv']}")
     for name, path in written.items():
         print(f"{name} table: {path} ({len(frames[name]):,} rows)")
@@ -143,7 +143,8 @@ def run_main(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_table(df, scenario: Scenario, seed: int, elapsed: float) -> str:
+def summary_table(df, scenario: Scenario, seed: int, elapsed: float,
+                  named: str | None = None) -> str:
     """Aligned summary of the final month (and of October 2016, the mayors' survey, when
     simulated)."""
     last = df.iloc[-1]
@@ -162,6 +163,10 @@ def summary_table(df, scenario: Scenario, seed: int, elapsed: float) -> str:
             v = row[key]
             vals.append(f"{'–' if v != v else fmt.format(v):>10}")
         lines.append(f"{label:{width}}  " + "  ".join(vals))
+    lines += ["", "One seed is one draw of the territory's chance (the survey figures move by "
+              "several points from seed to seed):",
+              f"`terrisim validate {named or scenario.name}` compares them over 20 seeds, with "
+              "intervals."]
     return "\n".join(lines)
 
 
