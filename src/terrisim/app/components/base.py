@@ -72,6 +72,17 @@ def use_tr(ui: Ui) -> Translator:
     return translator(ui.lang.value)
 
 
+def use_live(ui: Ui, params: bool = False) -> tuple[Translator, Any]:
+    """What a view of the running model starts with: the translator of the language shown and the
+    session's model (None before the first Reset), subscribing the calling component to every
+    month — and, with ``params``, to every parameter change, for views that show the settings."""
+    tr = use_tr(ui)
+    ui.tick.get()
+    if params:
+        ui.params.get()
+    return tr, ui.sim.model
+
+
 def error_text(error: tuple[str, Any] | None, ui: Ui, tr: Translator) -> str | None:
     """The session's current error in the language shown (worded now, not when it happened)."""
     if error is None:

@@ -18,7 +18,17 @@ from .. import narrative
 from ..capacity import pacer
 from ..lessons import BY_ID
 from ..state import ResetRefused
-from .base import EventLog, ExportPng, Ui, after_step, error_text, restarted, to_json, use_tr
+from .base import (
+    EventLog,
+    ExportPng,
+    Ui,
+    after_step,
+    error_text,
+    restarted,
+    to_json,
+    use_live,
+    use_tr,
+)
 
 DEFAULT_DELAY_MS = 100
 #: Pages whose figures the PNG export saves.
@@ -83,9 +93,7 @@ def play_loop(ui: Ui) -> None:
 @solara.component
 def MonthCounter(ui: Ui) -> None:
     """"Month 14 / 120 · February 2011" (the only part of the controls that follows the month)."""
-    tr = use_tr(ui)
-    ui.tick.get()
-    model = ui.sim.model
+    tr, model = use_live(ui)
     if model is None:
         return
     year = model.indicators.get("year", model.params.start_year)
@@ -237,9 +245,7 @@ def CheckpointCard(ui: Ui) -> None:
 @solara.component
 def Ticker(ui: Ui, n: int = 3) -> None:
     """The last few events of the run, in words (every month)."""
-    tr = use_tr(ui)
-    ui.tick.get()
-    model = ui.sim.model
+    tr, model = use_live(ui)
     if model is None:
         return
     rows = narrative.latest(model, tr, n=n)

@@ -28,6 +28,7 @@ from .base import (
     restarted,
     static_json,
     to_json,
+    use_live,
     use_tr,
 )
 
@@ -64,9 +65,8 @@ def map_figure(ui: Ui, tr: Translator, fit: bool = False, font: int = 12) -> Non
 
 @solara.component
 def TerritoryPage(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    if ui.sim.model is None:
+    tr, model = use_live(ui)
+    if model is None:
         return
     solara.v.Select(label=tr("map.layer"), items=views.layer_choices(tr), v_model=ui.layer.value,
                     on_v_model=ui.layer.set, dense=True, hide_details=True,
@@ -77,9 +77,7 @@ def TerritoryPage(ui: Ui) -> None:
 
 @solara.component
 def AlliancesPage(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    model = ui.sim.model
+    tr, model = use_live(ui)
     if model is None:
         return
     Figure(kind="network", spec=static_json(model), frame=views.network_frame(model),
@@ -129,10 +127,7 @@ def IndicatorsPage(ui: Ui) -> None:
 
 @solara.component
 def IndicatorCharts(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    ui.params.get()
-    model = ui.sim.model
+    tr, model = use_live(ui, params=True)
     if model is None:
         return
     specs = charts.chart_specs(model, tr, compared_run(ui))
@@ -144,9 +139,7 @@ def IndicatorCharts(ui: Ui) -> None:
 
 @solara.component
 def MonitorsPage(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    model = ui.sim.model
+    tr, model = use_live(ui)
     if model is None:
         return
     sections = monitors.monitor_sections(model, tr)
@@ -176,9 +169,7 @@ def story_choices(ui: Ui, tr: Translator) -> list[dict[str, str]]:
 @solara.component
 def StoryPage(ui: Ui) -> None:
     """What happened: a timeline of each catalyst's programme and the event log in words."""
-    tr = use_tr(ui)
-    ui.tick.get()
-    model = ui.sim.model
+    tr, model = use_live(ui)
     if model is None:
         return
     Figure(kind="timeline", spec=narrative.timeline(model, tr) | {"font": 12})
@@ -256,19 +247,15 @@ def Pages(ui: Ui) -> None:
 # -- presentation view --------------------------------------------------------------------------
 @solara.component
 def PresentMap(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    if ui.sim.model is None:
+    tr, model = use_live(ui)
+    if model is None:
         return
     map_figure(ui, tr, fit=True, font=PRESENT_FONT)
 
 
 @solara.component
 def PresentChart(ui: Ui) -> None:
-    tr = use_tr(ui)
-    ui.tick.get()
-    ui.params.get()
-    model = ui.sim.model
+    tr, model = use_live(ui, params=True)
     if model is None:
         return
     spec = charts.one_chart(model, ui.chart.value, tr, compared_run(ui), font=PRESENT_FONT)
