@@ -3,8 +3,8 @@
 For every generation t ≥ 1 of an ABC-SMC output folder, fits a perturbation kernel to generation
 t − 1 (as pyabc did) and recomputes the importance weights prior / proposal of generation t's
 particles: prints the effective sample size under pyabc's multivariate-normal kernel (the one the
-run used: it must reproduce the stored ESS), under ``LocalTransition`` and under a normal kernel of
-half the bandwidth, and how many proposal densities are exactly zero (an underflow would show
+run used: it must reproduce the stored ESS), under ``LocalTransition`` and under normal kernels of
+half and twice the bandwidth, and how many proposal densities are exactly zero (an underflow would show
 there).  No simulation is run.
 
 Usage: ``.venv/bin/python benchmarks/abc_weights.py [results/abc_smc] [experiments/abc_smc.toml]``
@@ -39,7 +39,8 @@ def main() -> None:
         line = [f"generation {t}: stored ESS {1 / np.sum(w_cur ** 2):.1f}"]
         kernels = {"normal (used)": pyabc.MultivariateNormalTransition(),
                    "local": pyabc.LocalTransition(),
-                   "normal ×0.5": pyabc.MultivariateNormalTransition(scaling=0.5)}
+                   "normal ×0.5": pyabc.MultivariateNormalTransition(scaling=0.5),
+                   "normal ×2": pyabc.MultivariateNormalTransition(scaling=2.0)}
         for label, kernel in kernels.items():
             kernel.fit(prev, w_prev)
             dens = np.array([kernel.pdf(cur.iloc[[k]]) for k in range(len(cur))]).ravel()

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from terrisim import cli
+from terrisim.inference import abc
 from terrisim.inference.posterior import read_posterior, weighted_quantile, write_defaults
 from terrisim.scenario import load_scenario
 from terrisim.simulate import run_simulation
@@ -165,6 +166,8 @@ def test_resuming_another_experiment_is_refused(calibrated: tuple[Path, Path, st
      " }\n[abc]\npopulation = 3\n", "key 'abc.population': must be an integer from 10"),
     ("[experiment]\nscenario = 'tiny.toml'\n[factors]\ntrust_building_time = { range = [4, 60]"
      " }\n[abc]\npopulaton = 30\n", "did you mean 'population'"),
+    ("[experiment]\nscenario = 'tiny.toml'\n[factors]\ntrust_building_time = { range = [4, 60]"
+     " }\n[abc]\nkernel_scaling = 0\n", "key 'abc.kernel_scaling': must be a number from 0.1"),
 ])
 def test_bad_abc_files_are_one_line_errors(calibrated: tuple[Path, Path, str], text: str,
                                            message: str, capsys: pytest.CaptureFixture[str]
@@ -175,6 +178,18 @@ def test_bad_abc_files_are_one_line_errors(calibrated: tuple[Path, Path, str], t
     code = cli.main(["calibrate", str(bad), "--dry-run"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_the_kernel_width_is_the_experiments(calibrated: tuple[Path, Path, str]) -> None:
+    import pyabc
+
+    exp, _, _ = calibrated
+    wide = exp.with_name("wide.toml")
+    wide.write_text(exp.read_text() + "kernel_scaling = 2.5\n")     # (its [abc] table is last)
+    default = abc.make_transition(abc.load_abc_experiment(exp))
+    widened = abc.make_transition(abc.load_abc_experiment(wide))
+    assert isinstance(widened, pyabc.MultivariateNormalTransition)
+    assert default.scaling == 1.0 and widened.scaling == 2.5
 
 
 def test_posterior_point_is_written_as_the_defaults(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@
     [factors]     the calibrated parameters and their priors: range = [lo, hi] (uniform), or
                   distribution = "loguniform" | "normal" | "triangular" as in sweep experiments
     [abc]         population, generations, min_epsilon, max_simulations, targets,
-                  ppc_draws, ppc_replications
+                  ppc_draws, ppc_replications, kernel_scaling
 
 and runs sequential Monte Carlo ABC (Toni et al. 2009, *J. R. Soc. Interface* 6:187; Del Moral
 et al. 2012, *Stat. Comput.* 22:1009) as implemented by pyabc (Schälte et al. 2022, *JOSS*
@@ -54,6 +54,7 @@ ABC_KEYS: dict[str, tuple[type, float, float, Any]] = {
     "max_simulations": (int, 10, 100_000_000, 50_000),
     "ppc_draws": (int, 2, 100_000, 100),
     "ppc_replications": (int, 1, 1_000, 1),
+    "kernel_scaling": (float, 0.1, 10.0, 1.0),
 }
 #: Stream key of the posterior-predictive runs under the experiment's master seed (particle
 #: streams are keyed by random 62-bit numbers below it, so the two families never meet).
@@ -117,6 +118,7 @@ class AbcExperiment:
     max_simulations: int
     ppc_draws: int
     ppc_replications: int
+    kernel_scaling: float
     targets: Path | None
     text: str = field(repr=False, default="")
 
@@ -274,6 +276,16 @@ def make_sampler(spec: Any) -> Any:
 
 
 # -- running and resuming -----------------------------------------------------------------------
+def make_transition(exp: AbcExperiment) -> Any:
+    """pyabc's multivariate-normal perturbation kernel, its Silverman bandwidth multiplied by
+    ``kernel_scaling``.  A wider kernel smooths the proposal density, so the importance weights
+    prior / proposal vary less from particle to particle (they collapsed with the default in
+    this model: docs/calibration.md), at the price of a lower acceptance rate."""
+    import pyabc
+
+    return pyabc.MultivariateNormalTransition(scaling=exp.kernel_scaling)
+
+
 def fingerprint(exp: AbcExperiment, patterns: list[Any]) -> dict[str, Any]:
     """What a resume must find unchanged: the experiment's content, the patterns and the code."""
     from ..sweep.worker import code_fingerprint
@@ -312,7 +324,7 @@ def run_abc(exp: AbcExperiment, out: Path, spec: Any, restart: bool = False,
                          exp.seed)
     prior = pyabc.Distribution(**{p.name: p.rv() for p in exp.priors})
     abc = pyabc.ABCSMC(model, prior, PatternDistance(patterns), population_size=exp.population,
-                       sampler=make_sampler(spec))
+                       sampler=make_sampler(spec), transitions=make_transition(exp))
     db = f"sqlite:///{db_path.resolve()}"
     if state is not None and db_path.exists():
         history = abc.load(db, state["abc_id"], observed(patterns))
