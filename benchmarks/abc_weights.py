@@ -4,8 +4,8 @@ For every generation t ≥ 1 of an ABC-SMC output folder, fits a perturbation ke
 t − 1 (as pyabc did) and recomputes the importance weights prior / proposal of generation t's
 particles: prints the effective sample size under pyabc's multivariate-normal kernel (the one the
 run used: it must reproduce the stored ESS), under ``LocalTransition`` and under normal kernels of
-half and twice the bandwidth, and how many proposal densities are exactly zero (an underflow would show
-there).  No simulation is run.
+half and twice the bandwidth, and how many proposal densities are exactly zero (an underflow
+would show there).  No simulation is run.
 
 Usage: ``.venv/bin/python benchmarks/abc_weights.py [results/abc_smc] [experiments/abc_smc.toml]``
 """
