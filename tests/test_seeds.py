@@ -21,7 +21,7 @@ from terrisim.validation.command import add_arguments
 
 from .conftest import ROOT, SCENARIOS
 
-CALIBRATION_FILES = ("calibration.toml", "abc_smc.toml")
+CALIBRATION_FILES = ("calibration.toml", "abc_smc.toml", "abc_identified.toml")
 #: Replications a validation may reasonably ask for.
 N = 2000
 
