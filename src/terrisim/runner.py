@@ -12,6 +12,7 @@ from .errors import UserError
 from .memory import check_fits, estimate_run_bytes, format_bytes
 from .resources import find_scenario
 from .scenario import GROUPS, Scenario, load_scenario
+from .validation.command import DEFAULT_REPLICATIONS
 
 #: Indicators shown in the end-of-run summary, with how to print them.
 SUMMARY: tuple[tuple[str, str, str], ...] = (
@@ -165,8 +166,8 @@ def summary_table(df, scenario: Scenario, seed: int, elapsed: float,
         lines.append(f"{label:{width}}  " + "  ".join(vals))
     lines += ["", "One seed is one draw of the territory's chance (the survey figures move by "
               "several points from seed to seed):",
-              f"`terrisim validate {named or scenario.name}` compares them over 20 seeds, with "
-              "intervals."]
+              f"`terrisim validate {named or scenario.name}` compares them over "
+              f"{DEFAULT_REPLICATIONS} seeds, with intervals."]
     return "\n".join(lines)
 
 

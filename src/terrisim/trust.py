@@ -241,4 +241,3 @@ class TrustTable:
             for name in self.COLUMNS:
                 setattr(self, name, getattr(self, name)[rows])
         return dropped
-

@@ -12,13 +12,15 @@ from pathlib import Path
 from ..seeds import VALIDATION_MASTER_SEED
 
 DEFAULT_SCENARIO = "baseline"
+#: Replications of a validation unless told otherwise (``terrisim run`` points to it by number).
+DEFAULT_REPLICATIONS = 20
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", metavar="SCENARIO", nargs="?", default=DEFAULT_SCENARIO,
                    help="scenario file or shipped scenario name to check (default: baseline)")
-    p.add_argument("--replications", type=int, default=20,
-                   help="runs with different seeds (default 20)")
+    p.add_argument("--replications", type=int, default=DEFAULT_REPLICATIONS,
+                   help=f"runs with different seeds (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--seed", type=int, default=VALIDATION_MASTER_SEED,
                    help=f"master seed of the replications (default {VALIDATION_MASTER_SEED}, "
                    "which no calibration uses: the validation is out of sample)")
